@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <string.h>
+
+#include "../vmm/layout.h"
+#include "bootparams.h"
+
+static void put_le(uint8_t *p, uint64_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		p[i] = v >> (8 * i);
+}
+
+static int e820_add(struct e820_entry *e, int n, int max, uint64_t addr, uint64_t size,
+		    uint32_t type)
+{
+	if (n >= max)
+		return -ENOSPC;
+	e[n] = (struct e820_entry){addr, size, type};
+	return n + 1;
+}
+
+/*
+ * A PC-shaped map: low RAM up to the EBDA, the BIOS area (where our ACPI
+ * tables live) reserved, RAM from 1 MiB to the MMIO hole, RAM above 4 GiB.
+ */
+int e820_build(const struct machine_desc *m, struct e820_entry *e, int max)
+{
+	int n = 0;
+
+	n = e820_add(e, n, max, 0, LAYOUT_LOWMEM_END, E820_RAM);
+	if (n >= 0)
+		n = e820_add(e, n, max, LAYOUT_LOWMEM_END, 0xa0000 - LAYOUT_LOWMEM_END,
+			     E820_RESERVED);
+	if (n >= 0)
+		n = e820_add(e, n, max, LAYOUT_ACPI, LAYOUT_HIMEM - LAYOUT_ACPI, E820_RESERVED);
+	if (n >= 0)
+		n = e820_add(e, n, max, LAYOUT_HIMEM, m->ram[0].size - LAYOUT_HIMEM, E820_RAM);
+	for (int i = 1; i < m->nr_ram && n >= 0; i++)
+		n = e820_add(e, n, max, m->ram[i].gpa, m->ram[i].size, E820_RAM);
+	return n;
+}
+
+int bootparams_build(uint8_t zp[ZERO_PAGE_SIZE], const uint8_t *hdr, size_t hdr_len,
+		     const struct machine_desc *m, const struct boot_info *bi)
+{
+	struct e820_entry e[E820_MAX];
+	int n;
+
+	if (hdr_len > ZERO_PAGE_SIZE - BP_HDR)
+		return -EINVAL;
+	n = e820_build(m, e, E820_MAX);
+	if (n < 0)
+		return n;
+	memcpy(zp + BP_HDR, hdr, hdr_len);
+	put_le(zp + BP_VID_MODE, 0xffff, 2); /* "normal" text mode */
+	zp[BP_LOADER_TYPE] = 0xff;	     /* undefined boot loader */
+	put_le(zp + BP_CMD_LINE_PTR, bi->cmdline_gpa, 4);
+	put_le(zp + BP_EXT_CMDLINE, bi->cmdline_gpa >> 32, 4);
+	put_le(zp + BP_RAMDISK_IMAGE, bi->initrd_gpa, 4);
+	put_le(zp + BP_EXT_RAMDISK, bi->initrd_gpa >> 32, 4);
+	put_le(zp + BP_RAMDISK_SIZE, bi->initrd_size, 4);
+	put_le(zp + BP_EXT_RD_SIZE, bi->initrd_size >> 32, 4);
+	put_le(zp + BP_ACPI_RSDP, bi->rsdp_gpa, 8);
+	zp[BP_E820_ENTRIES] = n;
+	memcpy(zp + BP_E820_TABLE, e, n * sizeof(e[0]));
+	return 0;
+}
+
+int pvh_build(uint8_t *buf, size_t len, uint64_t gpa, const struct machine_desc *m,
+	      const struct boot_info *bi)
+{
+	struct e820_entry e[E820_MAX];
+	int n = e820_build(m, e, E820_MAX);
+
+	if (n < 0)
+		return n;
+	if (len < PVH_MEMMAP_OFF + (size_t)n * 24)
+		return -ENOSPC;
+	memset(buf, 0, PVH_MEMMAP_OFF + n * 24);
+	put_le(buf + 0, PVH_START_MAGIC, 4);
+	put_le(buf + 4, 1, 4); /* version 1: has the memory map */
+	put_le(buf + 12, bi->initrd_size ? 1 : 0, 4);
+	put_le(buf + 16, gpa + PVH_MODLIST_OFF, 8);
+	put_le(buf + 24, bi->cmdline_gpa, 8);
+	put_le(buf + 32, bi->rsdp_gpa, 8);
+	put_le(buf + 40, gpa + PVH_MEMMAP_OFF, 8);
+	put_le(buf + 48, n, 4);
+	put_le(buf + PVH_MODLIST_OFF, bi->initrd_gpa, 8);
+	put_le(buf + PVH_MODLIST_OFF + 8, bi->initrd_size, 8);
+	for (int i = 0; i < n; i++) {
+		uint8_t *p = buf + PVH_MEMMAP_OFF + i * 24;
+
+		put_le(p, e[i].addr, 8);
+		put_le(p + 8, e[i].size, 8);
+		put_le(p + 16, e[i].type, 4);
+	}
+	return 0;
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+#include "kit.h"
+
+#define COM1	 0x3f8
+#define LSR_DR	 0x01
+#define LSR_THRE 0x20
+
+#define PM_SLEEP_CTL 0x600 /* must match the FADT the VMM builds */
+#define PM_RESET     0x604
+
+void guest_poweroff(void)
+{
+	outb(PM_SLEEP_CTL, (5 << 2) | 0x20); /* SLP_TYP = \_S5, SLP_EN */
+}
+
+void guest_reset(void)
+{
+	outb(PM_RESET, 1);
+}
+
+void serial_putc(char c)
+{
+	while (!(inb(COM1 + 5) & LSR_THRE))
+		;
+	outb(COM1, c);
+}
+
+void serial_puts(const char *s)
+{
+	while (*s) {
+		if (*s == '\n')
+			serial_putc('\r');
+		serial_putc(*s++);
+	}
+}
+
+void serial_putu(uint64_t v)
+{
+	char buf[21];
+	int i = 20;
+
+	buf[i] = 0;
+	do {
+		buf[--i] = '0' + (uint32_t)(v % 10);
+		v /= 10;
+	} while (v);
+	serial_puts(buf + i);
+}
+
+void serial_puthex(uint64_t v)
+{
+	serial_puts("0x");
+	for (int s = 60; s >= 0; s -= 4)
+		serial_putc("0123456789abcdef"[(v >> s) & 0xf]);
+}
+
+int serial_getc(void)
+{
+	while (!(inb(COM1 + 5) & LSR_DR))
+		;
+	return inb(COM1);
+}
+
+/* "key=value" in the command line: a pointer to value, or 0. */
+const char *cmdline_arg(const struct hvm_start_info *si, const char *key)
+{
+	const char *p = (const char *)(uintptr_t)si->cmdline_paddr;
+
+	while (p && *p) {
+		const char *k = key, *q = p;
+
+		while (*k && *q == *k)
+			k++, q++;
+		if (!*k && *q == '=')
+			return q + 1;
+		while (*p && *p != ' ')
+			p++;
+		while (*p == ' ')
+			p++;
+	}
+	return 0;
+}
+
+uint64_t parse_u64(const char *s)
+{
+	uint64_t v = 0;
+
+	while (s && *s >= '0' && *s <= '9')
+		v = v * 10 + (*s++ - '0');
+	return v;
+}
+
+/* gcc may emit calls to these even in freestanding code. */
+void *memset(void *d, int c, unsigned long n)
+{
+	unsigned char *p = d;
+
+	while (n--)
+		*p++ = c;
+	return d;
+}
+
+void *memcpy(void *d, const void *s, unsigned long n)
+{
+	unsigned char *p = d;
+	const unsigned char *q = s;
+
+	while (n--)
+		*p++ = *q++;
+	return d;
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The bare-metal test guest. What it does comes from its command line,
+ * "action=NAME [n=COUNT]":
+ *   hello     print what the VMM handed over (start_info, memory map), power off
+ *   reset     write the ACPI reset register
+ *   triple    load an empty IDT and fault: a triple fault
+ *   echo      read one line from COM1, print it back, power off
+ *   pio       n writes to an unclaimed port, then power off (exit-path benchmark)
+ *   mmio      n writes to an unclaimed MMIO address, then power off
+ */
+#include "kit.h"
+
+#define BENCH_PORT 0x0f00
+#define BENCH_MMIO 0xe0000000u
+
+static int streq(const char *a, const char *b)
+{
+	while (*b && *a == *b)
+		a++, b++;
+	return !*b && (!*a || *a == ' ');
+}
+
+static void do_hello(struct hvm_start_info *si)
+{
+	struct hvm_memmap_entry *e = (void *)(uintptr_t)si->memmap_paddr;
+	uint64_t ram = 0;
+
+	serial_puts("GUEST-HELLO magic=");
+	serial_puthex(si->magic);
+	serial_puts(" rsdp=");
+	serial_puthex(si->rsdp_paddr);
+	serial_puts("\n");
+	for (uint32_t i = 0; i < si->memmap_entries; i++) {
+		serial_puts("GUEST-E820 ");
+		serial_puthex(e[i].addr);
+		serial_puts(" ");
+		serial_puthex(e[i].size);
+		serial_puts(" ");
+		serial_putu(e[i].type);
+		serial_puts("\n");
+		if (e[i].type == 1)
+			ram += e[i].size;
+	}
+	serial_puts("GUEST-RAM-KB ");
+	serial_putu(ram >> 10);
+	serial_puts("\n");
+}
+
+static void do_triple(void)
+{
+	static const struct {
+		uint16_t limit;
+		uint32_t base;
+	} __attribute__((packed)) empty = {0, 0};
+
+	serial_puts("GUEST-TRIPLE\n");
+	/* No IDT: the #UD cannot be delivered, nor the #DF, so the CPU shuts down. */
+	__asm__ volatile("lidt %0; ud2" : : "m"(empty));
+}
+
+static void do_echo(void)
+{
+	char line[128];
+	unsigned n = 0;
+	int c;
+
+	serial_puts("GUEST-ECHO-READY\n");
+	while ((c = serial_getc()) != '\n' && c != '\r')
+		if (n < sizeof(line) - 1)
+			line[n++] = c;
+	line[n] = 0;
+	serial_puts("GUEST-ECHO ");
+	serial_puts(line);
+	serial_puts("\n");
+}
+
+static void do_bench(int mmio, uint64_t n)
+{
+	volatile uint32_t *reg = (volatile uint32_t *)(uintptr_t)BENCH_MMIO;
+
+	serial_puts("GUEST-BENCH-START\n");
+	for (uint64_t i = 0; i < n; i++) {
+		if (mmio)
+			*reg = (uint32_t)i;
+		else
+			outb(BENCH_PORT, (uint8_t)i);
+	}
+	serial_puts("GUEST-BENCH-DONE\n");
+}
+
+void guest_main(struct hvm_start_info *si)
+{
+	const char *action = cmdline_arg(si, "action");
+	uint64_t n = parse_u64(cmdline_arg(si, "n"));
+
+	if (si->magic != 0x336ec578) {
+		serial_puts("GUEST-BAD-START-INFO\n");
+		return;
+	}
+	if (!action || streq(action, "hello"))
+		do_hello(si);
+	else if (streq(action, "reset")) {
+		serial_puts("GUEST-RESET\n");
+		guest_reset();
+	} else if (streq(action, "triple"))
+		do_triple();
+	else if (streq(action, "echo"))
+		do_echo();
+	else if (streq(action, "pio") || streq(action, "mmio"))
+		do_bench(streq(action, "mmio"), n);
+	else
+		serial_puts("GUEST-UNKNOWN-ACTION\n");
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite: install what is missing, build, run every test.
+#   unit      cmocka tests of the bus, memory, loaders, firmware builders, UART
+#   guest     the VMM on this machine's /dev/kvm with the bare-metal test guest
+#   linux     Debian's kernel booted by our VMM inside the nested test host
+# Ends with one line "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+if [[ -n "${CI:-}" ]]; then rm -rf build; fi
+scripts/build.sh
+status=0
+meson test -C build --print-errorlogs --no-rebuild || status=$?
+# meson's own summary is not a line CI reads: count the results ourselves.
+python3 - build/meson-logs/testlog.json <<'PY'
+import json, sys
+ok = bad = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["result"] in ("OK", "EXPECTEDFAIL"):
+        ok += 1
+    elif r["result"] != "SKIP":
+        bad += 1
+print(f"{ok} passed, {bad} failed")
+PY
+exit $status

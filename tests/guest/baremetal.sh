@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Bare-metal integration tests on the host's /dev/kvm, as TAP.
+# usage: baremetal.sh VMM TESTGUEST
+# A missing /dev/kvm fails, unless VMM_TEST_ALLOW_NO_KVM=1 (a developer laptop): then skip.
+set -u
+VMM=$1
+GUEST=$2
+T=$(mktemp -d /tmp/vmm-baremetal.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+n=0
+failed=0
+
+if ! { exec 9<>/dev/kvm; } 2>/dev/null; then
+	if [ "${VMM_TEST_ALLOW_NO_KVM:-}" = 1 ]; then
+		echo "1..0 # SKIP /dev/kvm cannot be opened (VMM_TEST_ALLOW_NO_KVM=1)"
+		exit 0
+	fi
+	echo "Bail out! /dev/kvm cannot be opened: these tests need KVM"
+	exit 1
+fi
+exec 9>&-
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); failed=$((failed + 1))
+	echo "not ok $n - $1"
+	sed 's/^/# /' "$T/out" "$T/err" 2>/dev/null | head -40
+}
+# run NAME EXPECTED_STATUS [vmm args...]: stdout to $T/out, stderr to $T/err
+run() {
+	local name=$1 want=$2 st
+	shift 2
+	timeout 60 "$VMM" "$@" >"$T/out" 2>"$T/err" </dev/null
+	st=$?
+	if [ "$st" -ne "$want" ]; then
+		echo "# $name: exit status $st, wanted $want" >>"$T/err"
+		return 1
+	fi
+}
+has() { grep -q -- "$1" "$T/${2:-out}"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+
+t_hello() {
+	run hello 0 --kernel "$GUEST" --cmdline action=hello &&
+		has "GUEST-HELLO magic=0x00000000336ec578 rsdp=0x00000000000e0000" &&
+		has "GUEST-E820 0x0000000000100000 0x000000000ff00000 1" &&
+		has "GUEST-RAM-KB 261759"
+}
+check "PVH boot: start_info, e820 for 256M, poweroff -> 0" t_hello
+
+t_split() {
+	run split 0 --kernel "$GUEST" --mem 3584M --cpus 2 --cmdline action=hello &&
+		has "GUEST-E820 0x0000000000100000 0x00000000bff00000 1" &&
+		has "GUEST-E820 0x0000000100000000 0x0000000020000000 1"
+}
+check "3.5G: RAM split around the MMIO hole" t_split
+
+t_many_cpus() { run cpus 0 --kernel "$GUEST" --cpus 8 --cmdline action=hello && has GUEST-HELLO; }
+check "8 vCPUs: APs parked in wait-for-SIPI stop on poweroff" t_many_cpus
+
+t_triple() {
+	run triple 4 --kernel "$GUEST" --cmdline action=triple && has GUEST-TRIPLE &&
+		has "triple fault" err && has "rip=" err
+}
+check "triple fault -> status 4 with registers" t_triple
+
+t_reset() { run reset 0 --kernel "$GUEST" --cmdline action=reset; }
+check "ACPI reset register -> status 0" t_reset
+
+t_restart() {
+	local st
+	"$VMM" --kernel "$GUEST" --cmdline action=reset --reboot=restart >"$T/out" 2>"$T/err" </dev/null &
+	local pid=$!
+	for _ in $(seq 100); do
+		[ "$(grep -c GUEST-RESET "$T/out")" -ge 3 ] && break
+		sleep 0.1
+	done
+	kill -TERM $pid
+	wait $pid
+	st=$?
+	[ "$(grep -c GUEST-RESET "$T/out")" -ge 3 ] && [ $st -eq 143 ]
+}
+check "--reboot=restart boots again; SIGTERM -> 143" t_restart
+
+t_echo() {
+	printf 'typed line\n' | timeout 60 "$VMM" --kernel "$GUEST" --cmdline action=echo \
+		>"$T/out" 2>"$T/err" && has "GUEST-ECHO typed line"
+}
+check "piped stdin reaches the guest through the UART" t_echo
+
+t_escape() {
+	# Ctrl-A Ctrl-A is a literal Ctrl-A; Ctrl-A x quits (status 0) before the line ends.
+	# Typed only once the guest listens, as a person would.
+	local st
+	mkfifo "$T/in"
+	timeout 60 "$VMM" --kernel "$GUEST" --cmdline action=echo <"$T/in" >"$T/out" 2>"$T/err" &
+	local pid=$!
+	exec 8>"$T/in"
+	for _ in $(seq 100); do has GUEST-ECHO-READY && break; sleep 0.1; done
+	printf 'a\001\001b\001x' >&8
+	wait $pid
+	st=$?
+	exec 8>&-
+	[ $st -eq 0 ] && has GUEST-ECHO-READY && ! has "GUEST-ECHO a"
+}
+check "Ctrl-A x quits with status 0" t_escape
+
+t_sigterm() {
+	local st
+	mkfifo "$T/in2"
+	"$VMM" --kernel "$GUEST" --cmdline action=echo <"$T/in2" >"$T/out" 2>"$T/err" &
+	local pid=$!
+	exec 8>"$T/in2" # stdin stays open: the guest waits for a line forever
+	for _ in $(seq 100); do has GUEST-ECHO-READY && break; sleep 0.1; done
+	kill -TERM $pid
+	wait $pid
+	st=$?
+	exec 8>&-
+	has GUEST-ECHO-READY && [ "$st" -eq 143 ]
+}
+check "SIGTERM while the guest waits for input -> 143" t_sigterm
+
+t_serial_file() {
+	run serialfile 0 --kernel "$GUEST" --serial "file:$T/ttyS0.log" --cmdline action=hello &&
+		grep -q GUEST-HELLO "$T/ttyS0.log" && ! has GUEST-HELLO
+}
+check "--serial file:PATH writes ttyS0 to a file" t_serial_file
+
+t_stats() {
+	run stats 0 --kernel "$GUEST" --stats --cmdline "action=pio n=1000" &&
+		has "unclaimed pio=1000 mmio=0" err
+}
+check "--stats counts exits and unclaimed accesses" t_stats
+
+# Bad input: one line naming the problem, status 2, nothing written.
+bad() { # bad NAME NEEDLE vmm-args...
+	local name=$1 needle=$2
+	shift 2
+	rm -f "$T/never"
+	run "$name" 2 --serial "file:$T/never" "$@" && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+		has "$needle" err && [ ! -e "$T/never" ]
+}
+: >"$T/empty"
+head -c 100 "$GUEST" >"$T/truncated"
+head -c 4096 /dev/urandom >"$T/random"
+truncate -s 8M "$T/big"
+check "missing kernel" bad missing "--kernel $T/nope: No such file" --kernel "$T/nope"
+check "empty kernel" bad empty "empty file" --kernel "$T/empty"
+check "truncated kernel" bad truncated "--kernel $T/truncated" --kernel "$T/truncated"
+check "random bytes as kernel" bad random "not a 64-bit bzImage" --kernel "$T/random"
+check "kernel is a directory" bad dir "not a regular file" --kernel "$T"
+check "missing initrd" bad initrd "--initrd $T/nope" --kernel "$GUEST" --initrd "$T/nope"
+check "--mem 0" bad mem0 "--mem 0" --kernel "$GUEST" --mem 0
+check "--cpus 0" bad cpus0 "--cpus 0" --kernel "$GUEST" --cpus 0
+check "unknown option" bad unknown "unknown option" --kernel "$GUEST" --frobnicate
+check "initrd larger than RAM" bad bigrd "does not fit" --kernel "$GUEST" --mem 4M \
+	--initrd "$T/big"
+long=$(head -c 70000 /dev/zero | tr '\0' a)
+check "command line too long" bad longcmd "--cmdline: 70000 bytes" --kernel "$GUEST" \
+	--cmdline "$long"
+
+t_help() { run help 0 --help && has "usage: vmm" && run version 0 --version && has "vmm "; }
+check "--help and --version" t_help
+
+t_dtb() {
+	run dtb 0 --dump-dtb "$T/m.dtb" --cpus 2 --mem 3584M --cmdline "console=ttyS0" &&
+		"${DTC:-dtc}" -I dtb -O dts -o "$T/m.dts" "$T/m.dtb" 2>>"$T/err" &&
+		grep -q 'cpu@1' "$T/m.dts" && grep -q 'bootargs = "console=ttyS0"' "$T/m.dts"
+}
+check "--dump-dtb writes a tree dtc reads back" t_dtb
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

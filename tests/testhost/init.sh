@@ -1,0 +1,78 @@
+#!/bin/sh
+# /init of the L1 test host (busybox sh; baked into the cached base image by build.sh).
+# Loads kvm + kvm-amd, checks /dev/kvm, then runs every scenario listed in /t/scenarios.list
+# (one "name path timeout" per line, appended per run by run.sh) one by one, and reports:
+#   [name] <scenario output line>                          for every output line
+#   TESTHOST-RESULT <name> PASS|FAIL <exit code> <seconds>  exactly once per scenario
+#   TESTHOST-DONE <passed> passed, <failed> failed          at the end, then powers off
+# Other markers: TESTHOST-BOOTED <uptime>, TESTHOST-KVM-READY <uptime>, TESTHOST-START <name>,
+# TESTHOST-FATAL <reason> (no DONE line follows).
+/bin/busybox mount -t proc proc /proc
+export PATH=/t/bin:/bin:/sbin:/usr/bin:/usr/sbin:/t
+read -r up _ < /proc/uptime
+echo "TESTHOST-BOOTED $up"
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+mkdir -p /dev/pts /dev/shm && mount -t devpts devpts /dev/pts 2>/dev/null
+mount -t tmpfs tmpfs /dev/shm 2>/dev/null
+ip link set lo up 2>/dev/null
+hostname testhost
+
+fatal() {
+    echo "TESTHOST-FATAL $*"
+    dmesg | grep -iE 'kvm|svm|bug|oops' | tail -20 | sed 's/^/[kmsg] /'
+    sync; poweroff -f; sleep 10; reboot -f
+}
+
+for m in irqbypass kvm kvm-amd; do
+    [ -f "/kvm/$m.ko" ] || continue           # irqbypass may be built in
+    out=$(insmod "/kvm/$m.ko" 2>&1) || echo "TESTHOST-INSMOD-FAIL $m: $out"
+done
+[ -c /dev/kvm ] || fatal "no /dev/kvm after insmod kvm-amd (does the CPU model have svm?)"
+read -r up _ < /proc/uptime
+echo "TESTHOST-KVM-READY $up $(grep -c svm /proc/cpuinfo) cpus with svm"
+
+# per-run settings from run.sh (TH_SCENARIO_TIMEOUT), then the scenario list
+# shellcheck disable=SC1091
+[ -f /t/run.conf ] && . /t/run.conf
+[ -f /t/scenarios.list ] || fatal "no /t/scenarios.list (run.sh appends it)"
+
+centis() { read -r u _ < /proc/uptime; echo "${u%.*}${u#*.}"; }   # uptime in 1/100 s
+
+pass=0; fail=0
+cd /t || fatal "no /t"
+while read -r name path tmo; do
+    [ -n "$name" ] || continue
+    echo "TESTHOST-START $name"
+    s=$(centis)
+    # setsid: the scenario and everything it starts form one process group, killed at the
+    # end, so a timed-out scenario leaves no stray VMM behind. (busybox timeout execs the
+    # program in place, so $! is the group's id.)
+    (
+        cd /t && setsid timeout -s TERM -k 5 "$tmo" sh "$path" </dev/null 2>&1 &
+        p=$!
+        wait "$p"; rc=$?
+        kill -KILL -- "-$p" 2>/dev/null
+        echo "$rc" > /tmp/.rc
+    ) 2>&1 | sed "s|^|[$name] |"
+    rc=$(cat /tmp/.rc 2>/dev/null || echo 255)
+    rm -f /tmp/.rc
+    e=$(centis)
+    secs=$(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.2f", (e - s) / 100 }')
+    if [ "$rc" -eq 0 ]; then
+        res=PASS; pass=$((pass + 1))
+    else
+        res=FAIL; fail=$((fail + 1))
+        [ "$rc" -eq 143 ] || [ "$rc" -eq 137 ] && echo "[$name] (timed out after ${tmo}s)"
+    fi
+    echo "TESTHOST-RESULT $name $res $rc $secs"
+    [ -c /dev/kvm ] || fatal "lost /dev/kvm after scenario $name"
+    cd /t || fatal "no /t"
+done < /t/scenarios.list
+
+echo "TESTHOST-DONE $pass passed, $fail failed"
+sync
+poweroff -f
+sleep 10
+reboot -f

@@ -1,0 +1,63 @@
+# lib.sh - helpers for test-host scenarios (busybox sh). run.sh copies it to /t/lib.sh;
+# a scenario starts with:   . /t/lib.sh
+#
+# Environment inside the test host: cwd /t, guest artifacts in /g/ (vmlinuz, vmlinux,
+# initramfs.cpio.gz, disk.ext4, disk.ext4.sha256, guest.env), `vmm` on PATH when run.sh got
+# --vmm, the QEMU peer as `qemu-system-x86_64` with firmware in $QEMU_FW when built WITH_QEMU=1.
+# A scenario passes when it exits 0. Its stdout+stderr are shown prefixed with "[name] ".
+#
+#   run_capture FILE TIMEOUT CMD...  run CMD (stdin /dev/null) with a timeout, output to FILE
+#                                    (and echoed, each line prefixed "| "); returns CMD's rc
+#   expect_line FILE REGEX [DESC]    pass if a line of FILE matches the ERE REGEX, else fail
+#   expect_no_line FILE REGEX [DESC] the opposite
+#   line_value FILE PREFIX           print the rest of the first line starting "PREFIX "
+#   expect_eq GOT WANT [DESC]        string equality
+#   ok MSG / fail MSG                print "ok: MSG"; print "FAIL: MSG" and count a failure
+#   finish                           exit 1 if any check failed (print a summary), else 0
+#   now_ms                           monotonic milliseconds (from /proc/uptime, 10 ms steps)
+
+QEMU_FW=${QEMU_FW:-/q/fw}
+G=${G:-/g}
+_th_failed=0
+_th_checks=0
+
+ok()   { _th_checks=$((_th_checks + 1)); echo "ok: $*"; }
+fail() { _th_checks=$((_th_checks + 1)); _th_failed=$((_th_failed + 1)); echo "FAIL: $*"; }
+
+now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+
+run_capture() {
+    _f=$1; _t=$2; shift 2
+    timeout -s TERM -k 5 "$_t" "$@" </dev/null >"$_f" 2>&1
+    _rc=$?
+    tr -d '\r' <"$_f" >"$_f.tmp" && mv "$_f.tmp" "$_f"
+    sed 's/^/| /' "$_f"
+    [ "$_rc" -eq 143 ] || [ "$_rc" -eq 137 ] && echo "run_capture: '$*' timed out after ${_t}s"
+    return "$_rc"
+}
+
+expect_line() {
+    if grep -qE -- "$2" "$1" 2>/dev/null; then ok "${3:-line /$2/}"
+    else fail "${3:-line /$2/} not found in $1"; fi
+}
+
+expect_no_line() {
+    if grep -qE -- "$2" "$1" 2>/dev/null; then fail "${3:-no line /$2/}: found $(grep -m1 -E -- "$2" "$1")"
+    else ok "${3:-no line /$2/}"; fi
+}
+
+line_value() { sed -n "s/^$2 //p" "$1" | head -n 1; }
+
+expect_eq() {
+    if [ "$1" = "$2" ]; then ok "${3:-value} = '$2'"
+    else fail "${3:-value}: got '$1', want '$2'"; fi
+}
+
+finish() {
+    if [ "$_th_failed" -ne 0 ]; then
+        echo "$_th_failed of $_th_checks checks failed"
+        exit 1
+    fi
+    echo "all $_th_checks checks passed"
+    exit 0
+}

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# run.sh - boot the L1 test host once (QEMU-TCG, emulated AMD SVM, Debian cloud kernel with
+# kvm-amd) and run many scenarios in that one boot.
+#
+# usage: tests/testhost/run.sh [--vmm PATH] [--qemu] [--file PATH]... [--log FILE] [--quiet]
+#                              SCENARIO_DIR_OR_FILE...
+#   SCENARIO_DIR   every *.sh in it is a scenario (sorted by name); its other regular files
+#                  are copied to /t/ as data
+#   SCENARIO.sh    one scenario; its name is the file name without .sh (names must be unique)
+#   --vmm PATH     the vmm binary, installed as /t/bin/vmm (on PATH) with its shared libraries
+#                  (default: $TH_VMM if set)
+#   --qemu         use the base image that carries qemu-system-x86_64 (firmware in /q/fw)
+#   --file PATH    extra file for /t/ (binaries get their shared libraries too); repeatable
+#   --log FILE     where the full console log goes (default tests/testhost/out/logs/run-*.log)
+#   --quiet        do not echo the console; print only RESULT lines and the summary
+#
+# Inside the test host each scenario runs as `sh SCENARIO` with cwd /t, stdin /dev/null,
+# guest artifacts in /g/, /t/lib.sh available (`. /t/lib.sh`), and a timeout of
+# $TH_SCENARIO_TIMEOUT s (default 300), or N from a "# testhost-timeout: N" line in the script.
+# The console shows "[name] ..." output lines and per scenario exactly one
+#   TESTHOST-RESULT <name> PASS|FAIL <exit code> <seconds>
+# then "TESTHOST-DONE <p> passed, <f> failed". run.sh exits 0 only if the host reached
+# TESTHOST-KVM-READY, every scenario reported PASS, and the DONE line appeared; otherwise it
+# prints a one-line reason ("testhost: FAIL: ...") and exits 1 (2 for usage errors).
+#
+# Env: TH_TIMEOUT (900 s, whole run), TH_SMP (2), TH_MEM (4G), TH_SCENARIO_TIMEOUT (300),
+#      TH_VMM, TH_QEMU (the outer qemu-system-x86_64), TH_APPEND (extra L1 kernel args),
+#      SKIP_APT_INSTALL, and build.sh's knobs.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2; exit 2; }
+
+vmm="${TH_VMM:-}"; with_qemu=0; logfile=""; quiet=0
+files=(); scen_args=()
+while (($#)); do
+    case "$1" in
+        --vmm)   [[ $# -ge 2 ]] || usage; vmm=$2; shift 2 ;;
+        --vmm=*) vmm=${1#--vmm=}; shift ;;
+        --qemu)  with_qemu=1; shift ;;
+        --file)  [[ $# -ge 2 ]] || usage; files+=("$2"); shift 2 ;;
+        --log)   [[ $# -ge 2 ]] || usage; logfile=$2; shift 2 ;;
+        --quiet) quiet=1; shift ;;
+        -h|--help) usage ;;
+        --) shift; scen_args+=("$@"); break ;;
+        -*) echo "run.sh: unknown option $1" >&2; usage ;;
+        *)  scen_args+=("$1"); shift ;;
+    esac
+done
+((${#scen_args[@]})) || { echo "run.sh: no scenarios given" >&2; usage; }
+
+TH_TIMEOUT="${TH_TIMEOUT:-900}"
+TH_SMP="${TH_SMP:-2}"
+TH_MEM="${TH_MEM:-4G}"
+TH_SCENARIO_TIMEOUT="${TH_SCENARIO_TIMEOUT:-300}"
+TH_QEMU="${TH_QEMU:-qemu-system-x86_64}"
+th_need qemu-system-x86:qemu-system-x86_64 cpio:cpio gzip:gzip file:file libc-bin:ldd
+
+# 1. collect scenarios: name -> path
+declare -A seen=()
+scen_names=(); scen_paths=(); data_files=()
+add_scenario() {
+    local f=$1 name
+    name=$(basename "$f"); name=${name%.sh}
+    [[ $name =~ ^[A-Za-z0-9._+-]+$ ]] || th_die "bad scenario name '$name' (letters, digits, . _ + - only)"
+    [[ -z ${seen[$name]:-} ]] || th_die "duplicate scenario name '$name' ($f and ${seen[$name]})"
+    seen[$name]=$f
+    scen_names+=("$name"); scen_paths+=("$f")
+}
+for a in "${scen_args[@]}"; do
+    if [[ -d $a ]]; then
+        n0=${#scen_names[@]}
+        while IFS= read -r -d '' f; do
+            case "$f" in *.sh) add_scenario "$f" ;; *) data_files+=("$f") ;; esac
+        done < <(find "$a" -maxdepth 1 -type f -print0 | LC_ALL=C sort -z)
+        ((${#scen_names[@]} > n0)) || th_die "no *.sh scenarios in $a"
+    elif [[ -f $a ]]; then
+        add_scenario "$a"
+    else
+        th_die "no such scenario file or directory: $a"
+    fi
+done
+[[ -z $vmm || -x $vmm ]] || th_die "--vmm $vmm is not an executable file"
+
+# 2. the cached base image (built on first use)
+base=$(WITH_QEMU=$with_qemu "$TH_DIR/build.sh")
+envf="${base%.cpio*}.env"
+# shellcheck source=/dev/null
+. "$envf"
+
+# 3. the per-run archive: /t/lib.sh, /t/scenarios/, /t/bin/vmm (+ libs), extra files
+work=$(mktemp -d /tmp/testhost-run.XXXXXX)
+qpid=""
+cleanup() { [[ -n $qpid ]] && kill "$qpid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+root="$work/root"
+mkdir -p "$root/t/scenarios" "$root/t/bin"
+install -m 0644 "$TH_DIR/lib.sh" "$root/t/lib.sh"
+: > "$root/t/scenarios.list"
+for i in "${!scen_names[@]}"; do
+    name=${scen_names[$i]}; src=${scen_paths[$i]}
+    tmo=$(sed -n 's/^# *testhost-timeout: *\([0-9][0-9]*\).*/\1/p' "$src" | head -1)
+    install -m 0755 "$src" "$root/t/scenarios/$name.sh"
+    echo "$name /t/scenarios/$name.sh ${tmo:-$TH_SCENARIO_TIMEOUT}" >> "$root/t/scenarios.list"
+done
+for f in ${data_files[@]+"${data_files[@]}"} ${files[@]+"${files[@]}"}; do
+    [[ -f $f ]] || th_die "--file $f: no such file"
+    cp -L "$f" "$root/t/"
+    th_copy_libs "$root" "$f"
+done
+if [[ -n $vmm ]]; then
+    install -m 0755 "$vmm" "$root/t/bin/vmm"
+    th_copy_libs "$root" "$vmm"
+fi
+echo "TH_SCENARIO_TIMEOUT=$TH_SCENARIO_TIMEOUT" > "$root/t/run.conf"
+th_cpio "$root" "$work/run.cpio.gz"
+# The small per-run archive goes first: the kernel's LZ4 (legacy frame) decoder has no end
+# marker and reads to the end of the initrd, so the LZ4 base must be the last archive.
+cat "$work/run.cpio.gz" "$base" > "$work/initrd"
+
+# 4. boot it and follow the console
+if [[ -z $logfile ]]; then
+    mkdir -p "$TH_OUT/logs"
+    logfile="$TH_OUT/logs/run-$(date +%Y%m%d-%H%M%S)-$$.log"
+    # keep the 20 newest logs
+    find "$TH_OUT/logs" -name 'run-*.log' -printf '%T@ %p\n' | sort -rn | tail -n +21 |
+        cut -d' ' -f2- | xargs -r rm -f
+fi
+: > "$logfile"
+nscen=${#scen_names[@]}
+th_log "booting test host: $nscen scenario(s), base $(basename "$base"), smp $TH_SMP, mem $TH_MEM, timeout ${TH_TIMEOUT}s"
+th_log "console log: $logfile"
+
+ts() { echo "${EPOCHREALTIME}"; }
+el() { awk -v a="$1" -v b="$(ts)" 'BEGIN { printf "%.1f", b - a }'; }
+t_start=$(ts)
+t_kvm=""; booted=0; kvm_ready=0; done_line=""; fatal=""; current=""
+npass=0; nfail=0; failed_names=()
+
+# QEMU's stdout is the L1 serial console. timeout(1) bounds the whole run.
+exec {qfd}< <(exec timeout -k 10 "$TH_TIMEOUT" "$TH_QEMU" \
+    -accel tcg,thread=multi -cpu max -smp "$TH_SMP" -m "$TH_MEM" -M pc \
+    -nodefaults -no-user-config -display none -serial stdio -no-reboot \
+    -kernel "$VMLINUZ" -initrd "$work/initrd" \
+    -append "console=ttyS0 panic=-1 quiet ${TH_APPEND:-}" </dev/null 2>&1)
+qpid=$!
+while IFS= read -r line <&"$qfd" || [[ -n $line ]]; do
+    line=${line%$'\r'}
+    printf '%s\n' "$line" >> "$logfile"
+    show=$((quiet == 0))
+    case "$line" in
+        TESTHOST-BOOTED*)    booted=1 ;;
+        TESTHOST-KVM-READY*) kvm_ready=1; t_kvm=$(el "$t_start")
+                             th_log "KVM ready $t_kvm s after launch" ;;
+        TESTHOST-START\ *)   current=${line#TESTHOST-START } ;;
+        TESTHOST-RESULT\ *)
+            read -r _ rname rres rrc rsecs <<<"$line"
+            if [[ $rres == PASS ]]; then npass=$((npass + 1))
+            else nfail=$((nfail + 1)); failed_names+=("$rname(rc=$rrc)"); fi
+            current=""
+            ((quiet)) && printf '%s\n' "$line"
+            : "$rsecs" ;;
+        TESTHOST-DONE\ *)    done_line=$line; ((quiet)) && printf '%s\n' "$line" ;;
+        TESTHOST-FATAL\ *)   fatal=${line#TESTHOST-FATAL }; ((quiet)) && printf '%s\n' "$line" ;;
+    esac
+    ((show)) && printf '%s\n' "$line"
+done
+exec {qfd}<&-
+rc=0; wait "$qpid" || rc=$?
+qpid=""
+total=$(el "$t_start")
+
+# 5. verdict
+reason=""
+if ((rc == 124 || rc == 137)); then
+    reason="timed out after ${TH_TIMEOUT}s (TH_TIMEOUT)${current:+ while running scenario $current}"
+elif ((!booted)); then
+    reason="test host never reached its /init (qemu exit $rc; see $logfile)"
+elif [[ -n $fatal ]]; then
+    reason="test host fatal: $fatal"
+elif ((!kvm_ready)); then
+    reason="no TESTHOST-KVM-READY (kvm-amd / /dev/kvm missing)"
+elif [[ -z $done_line ]]; then
+    reason="no TESTHOST-DONE line (test host died${current:+ in scenario $current}; qemu exit $rc)"
+elif ((npass + nfail != nscen)); then
+    reason="expected $nscen results, got $((npass + nfail))"
+elif ((nfail)); then
+    reason="$nfail scenario(s) failed: ${failed_names[*]}"
+fi
+th_log "total ${total}s (KVM ready at ${t_kvm:-never}s); log: $logfile"
+echo "testhost: $npass passed, $nfail failed"
+if [[ -n $reason ]]; then
+    echo "testhost: FAIL: $reason"
+    exit 1
+fi
+echo "testhost: OK"

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "vmm/cli.h"
+
+static struct vmm_config cfg;
+static char err[256];
+
+#define PARSE(...)                                                                                 \
+	({                                                                                         \
+		char *argv_[] = {"vmm", __VA_ARGS__, NULL};                                        \
+		cli_parse(sizeof(argv_) / sizeof(argv_[0]) - 1, argv_, &cfg, err, sizeof(err));    \
+	})
+
+static void test_sizes(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(cli_parse_size("512M", &v), 0);
+	assert_int_equal(v, 512ULL << 20);
+	assert_int_equal(cli_parse_size("4g", &v), 0);
+	assert_int_equal(v, 4ULL << 30);
+	assert_int_equal(cli_parse_size("64K", &v), 0);
+	assert_int_equal(v, 65536);
+	assert_int_equal(cli_parse_size("1048576", &v), 0);
+	assert_int_equal(v, 1048576);
+	assert_int_equal(cli_parse_size("2GiB", &v), 0);
+	assert_int_equal(v, 2ULL << 30);
+	assert_int_equal(cli_parse_size("", &v), -EINVAL);
+	assert_int_equal(cli_parse_size("M", &v), -EINVAL);
+	assert_int_equal(cli_parse_size("-1G", &v), -EINVAL);
+	assert_int_equal(cli_parse_size("12Q", &v), -EINVAL);
+	assert_int_equal(cli_parse_size("1.5G", &v), -EINVAL);
+	assert_int_equal(cli_parse_size("99999999999999999999", &v), -ERANGE);
+	assert_int_equal(cli_parse_size("17179869184G", &v), -ERANGE);
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("--kernel", "k"), CLI_RUN);
+	assert_string_equal(cfg.kernel, "k");
+	assert_int_equal(cfg.mem, 256ULL << 20);
+	assert_int_equal(cfg.cpus, 1);
+	assert_int_equal(cfg.nr_serial, 1);
+	assert_int_equal(cfg.serial[0].kind, SERIAL_STDIO);
+	assert_string_equal(cfg.cmdline, CLI_DEFAULT_CMDLINE);
+	assert_int_equal(cfg.reboot_restart, 0);
+}
+
+static void test_full(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("--kernel", "bz", "--initrd", "i", "--cmdline", "a b", "--mem",
+			       "3584M", "--cpus", "2", "--serial", "stdio", "--serial",
+			       "file:/tmp/s1", "--serial", "none", "--reboot=restart", "--stats"),
+			 CLI_RUN);
+	assert_string_equal(cfg.initrd, "i");
+	assert_string_equal(cfg.cmdline, "a b");
+	assert_int_equal(cfg.mem, 3584ULL << 20);
+	assert_int_equal(cfg.cpus, 2);
+	assert_int_equal(cfg.nr_serial, 3);
+	assert_int_equal(cfg.serial[1].kind, SERIAL_FILE);
+	assert_string_equal(cfg.serial[1].path, "/tmp/s1");
+	assert_int_equal(cfg.serial[2].kind, SERIAL_NONE);
+	assert_int_equal(cfg.reboot_restart, 1);
+	assert_int_equal(cfg.stats, 1);
+}
+
+static void expect_error(enum cli_result r, const char *needle)
+{
+	assert_int_equal(r, CLI_ERROR);
+	assert_non_null(strstr(err, needle));
+	assert_null(strchr(err, '\n')); /* one line */
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	expect_error(PARSE("--mem", "1G"), "--kernel is required");
+	expect_error(PARSE("--kernel", "k", "--mem", "0"), "--mem 0");
+	expect_error(PARSE("--kernel", "k", "--mem", "1M"), "--mem 1M");
+	expect_error(PARSE("--kernel", "k", "--mem", "2T"), "--mem 2T");
+	expect_error(PARSE("--kernel", "k", "--mem", "lots"), "--mem lots");
+	expect_error(PARSE("--kernel", "k", "--mem", "4097"), "--mem 4097");
+	expect_error(PARSE("--kernel", "k", "--cpus", "0"), "--cpus 0");
+	expect_error(PARSE("--kernel", "k", "--cpus", "256"), "--cpus 256");
+	expect_error(PARSE("--kernel", "k", "--cpus", "2x"), "--cpus 2x");
+	expect_error(PARSE("--kernel", "k", "--serial", "tcp:1"), "--serial tcp:1");
+	expect_error(PARSE("--kernel", "k", "--serial", "file:"), "--serial file:");
+	expect_error(PARSE("--kernel", "k", "--serial", "stdio", "--serial", "stdio"), "once");
+	expect_error(PARSE("--kernel", "k", "--serial", "none", "--serial", "none", "--serial",
+			   "none", "--serial", "none", "--serial", "none"),
+		     "at most 4");
+	expect_error(PARSE("--kernel", "k", "--reboot", "later"), "--reboot later");
+	expect_error(PARSE("--kernel", "k", "--bogus"), "unknown option --bogus");
+	expect_error(PARSE("--kernel"), "--kernel needs an argument");
+	expect_error(PARSE("--kernel", "k", "extra"), "unexpected argument 'extra'");
+}
+
+static void test_dump_dtb_needs_no_kernel(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("--dump-dtb", "/tmp/x.dtb", "--cpus", "2"), CLI_RUN);
+	assert_string_equal(cfg.dump_dtb, "/tmp/x.dtb");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_sizes),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_dump_dtb_needs_no_kernel),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

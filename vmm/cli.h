@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* The command line, parsed into a config. No I/O beyond --help/--version text. */
+#ifndef VMM_CLI_H
+#define VMM_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "machine.h"
+
+enum serial_kind { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
+
+struct serial_cfg {
+	enum serial_kind kind;
+	const char *path;
+};
+
+struct vmm_config {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	uint64_t mem;
+	int cpus;
+	struct serial_cfg serial[MACHINE_MAX_SERIAL];
+	int nr_serial;
+	int reboot_restart;
+	const char *dump_dtb;
+	int stats;
+	int verbose;
+};
+
+#define CLI_DEFAULT_MEM	    (256ULL << 20)
+#define CLI_MAX_MEM	    (1ULL << 40)
+#define CLI_DEFAULT_CMDLINE "console=ttyS0"
+
+enum cli_result { CLI_RUN, CLI_EXIT_OK, CLI_ERROR };
+
+/* Parse argv; on CLI_ERROR, err holds one line naming the problem. */
+enum cli_result cli_parse(int argc, char **argv, struct vmm_config *cfg, char *err, size_t errlen);
+/* "512M", "4G", "65536", "64K": bytes, or -EINVAL / -ERANGE. */
+int cli_parse_size(const char *s, uint64_t *out);
+void cli_usage(FILE *f);
+
+#endif

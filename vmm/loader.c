@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+#include <elf.h>
+#include <errno.h>
+#include <string.h>
+
+#include "layout.h"
+#include "loader.h"
+
+#define XEN_ELFNOTE_PHYS32_ENTRY 18
+#define XLF_KERNEL_64		 (1 << 0)
+#define BP_HDR_END_MAX		 (0x1f1 + SETUP_HDR_MAX)
+
+static uint64_t get_le(const uint8_t *p, int bytes)
+{
+	uint64_t v = 0;
+
+	for (int i = bytes - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* [off, off+n) lies within a len-byte image, without overflowing. */
+static int in_image(size_t len, uint64_t off, uint64_t n)
+{
+	return off <= len && n <= len - off;
+}
+
+int loader_load_bzimage(const struct guest_mem *gm, const uint8_t *img, size_t len,
+			struct kernel_image *k)
+{
+	uint64_t setup_size, payload, init_size;
+	size_t hdr_end;
+	uint8_t *dst;
+
+	if (len < 0x270 || get_le(img + 0x1fe, 2) != 0xaa55 || memcmp(img + 0x202, "HdrS", 4))
+		return -ENOEXEC;
+	memset(k, 0, sizeof(*k));
+	k->kind = KERNEL_BZIMAGE;
+	k->version = get_le(img + 0x206, 2);
+	/* xloadflags came with 2.12; without XLF_KERNEL_64 there is no 64-bit entry. */
+	if (k->version < 0x20c || !(get_le(img + 0x236, 2) & XLF_KERNEL_64))
+		return -ENOEXEC;
+	setup_size = ((img[0x1f1] ? img[0x1f1] : 4) + 1) * 512ULL;
+	if (setup_size >= len)
+		return -EINVAL;
+	payload = len - setup_size;
+	init_size = get_le(img + 0x260, 4);
+	if (init_size < payload)
+		init_size = payload;
+
+	/* The header ends where its leading jump lands: 0x202 + the byte at 0x201. */
+	hdr_end = 0x202 + img[0x201];
+	if (hdr_end > BP_HDR_END_MAX) /* a newer, longer header: we fill only what we know */
+		hdr_end = BP_HDR_END_MAX;
+	k->hdr_len = hdr_end - 0x1f1;
+	memcpy(k->hdr, img + 0x1f1, k->hdr_len);
+	k->cmdline_max = get_le(img + 0x238, 4);
+	k->initrd_addr_max = get_le(img + 0x22c, 4);
+
+	dst = guest_mem_ptr(gm, LAYOUT_KERNEL, init_size);
+	if (!dst)
+		return -EFBIG;
+	memcpy(dst, img + setup_size, payload);
+	k->entry = LAYOUT_KERNEL + 0x200;
+	k->load_end = LAYOUT_KERNEL + init_size;
+	return 0;
+}
+
+/* The 32-bit PVH entry from a PT_NOTE segment, or 0. */
+static uint64_t elf_pvh_entry(const uint8_t *img, size_t len, uint64_t off, uint64_t size)
+{
+	uint64_t end;
+
+	if (!in_image(len, off, size))
+		return 0;
+	end = off + size;
+	while (end - off >= 12) {
+		uint32_t namesz = get_le(img + off, 4), descsz = get_le(img + off + 4, 4);
+		uint32_t type = get_le(img + off + 8, 4);
+		uint64_t name = off + 12, desc = name + ((namesz + 3ULL) & ~3ULL);
+		uint64_t next = desc + ((descsz + 3ULL) & ~3ULL);
+
+		if (next > end)
+			return 0;
+		if (type == XEN_ELFNOTE_PHYS32_ENTRY && namesz == 4 &&
+		    !memcmp(img + name, "Xen", 4) && descsz >= 4)
+			return get_le(img + desc, descsz >= 8 ? 8 : 4);
+		off = next;
+	}
+	return 0;
+}
+
+struct elf_seg {
+	uint32_t type;
+	uint64_t offset, paddr, filesz, memsz;
+};
+
+/* Read program header i of a 32- or 64-bit ELF into a common shape. */
+static int elf_phdr(const uint8_t *img, size_t len, int is64, int i, struct elf_seg *s)
+{
+	uint64_t phoff = is64 ? get_le(img + 32, 8) : get_le(img + 28, 4);
+	uint64_t entsz = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	const uint8_t *p;
+
+	if (phoff > len || (uint64_t)i * entsz > len || !in_image(len, phoff + i * entsz, entsz))
+		return -EINVAL;
+	p = img + phoff + i * entsz;
+	s->type = get_le(p, 4);
+	if (is64) {
+		s->offset = get_le(p + 8, 8);
+		s->paddr = get_le(p + 24, 8);
+		s->filesz = get_le(p + 32, 8);
+		s->memsz = get_le(p + 40, 8);
+	} else {
+		s->offset = get_le(p + 4, 4);
+		s->paddr = get_le(p + 12, 4);
+		s->filesz = get_le(p + 16, 4);
+		s->memsz = get_le(p + 20, 4);
+	}
+	return 0;
+}
+
+static int elf_load_seg(const struct guest_mem *gm, const uint8_t *img, size_t len,
+			const struct elf_seg *s, struct kernel_image *k)
+{
+	uint8_t *dst;
+
+	if (s->filesz > s->memsz || !in_image(len, s->offset, s->filesz))
+		return -EINVAL;
+	/* Nothing may land on the boot structures below 1 MiB. */
+	if (s->paddr < LAYOUT_HIMEM)
+		return -EFBIG;
+	dst = guest_mem_ptr(gm, s->paddr, s->memsz);
+	if (!dst)
+		return -EFBIG;
+	memcpy(dst, img + s->offset, s->filesz);
+	memset(dst + s->filesz, 0, s->memsz - s->filesz);
+	if (s->paddr + s->memsz > k->load_end)
+		k->load_end = s->paddr + s->memsz;
+	return 0;
+}
+
+int loader_load_elf(const struct guest_mem *gm, const uint8_t *img, size_t len,
+		    struct kernel_image *k)
+{
+	int is64, phnum, loaded = 0, err;
+	struct elf_seg s;
+
+	if (len < sizeof(Elf32_Ehdr) || memcmp(img, ELFMAG, SELFMAG))
+		return -ENOEXEC;
+	is64 = img[EI_CLASS] == ELFCLASS64;
+	if ((!is64 && img[EI_CLASS] != ELFCLASS32) || img[EI_DATA] != ELFDATA2LSB)
+		return -ENOEXEC;
+	if (is64 && len < sizeof(Elf64_Ehdr))
+		return -EINVAL;
+	if (get_le(img + 18, 2) != (is64 ? EM_X86_64 : EM_386))
+		return -ENOEXEC;
+	memset(k, 0, sizeof(*k));
+	k->kind = KERNEL_PVH;
+	phnum = get_le(img + (is64 ? 56 : 44), 2);
+	for (int i = 0; i < phnum; i++) {
+		if ((err = elf_phdr(img, len, is64, i, &s)))
+			return err;
+		if (s.type == PT_NOTE && !k->entry)
+			k->entry = elf_pvh_entry(img, len, s.offset, s.filesz);
+	}
+	/* Without the note we would not know the 32-bit entry: refuse before writing. */
+	if (!k->entry)
+		return -ENOEXEC;
+	for (int i = 0; i < phnum; i++) {
+		elf_phdr(img, len, is64, i, &s);
+		if (s.type != PT_LOAD || !s.memsz)
+			continue;
+		if ((err = elf_load_seg(gm, img, len, &s, k)))
+			return err;
+		loaded++;
+	}
+	if (!loaded || k->entry >= LAYOUT_4G)
+		return -EINVAL;
+	k->initrd_addr_max = LAYOUT_MMIO_HOLE - 1;
+	k->cmdline_max = LAYOUT_CMDLINE_MAX - 1;
+	return 0;
+}
+
+int loader_load_kernel(const struct guest_mem *gm, const uint8_t *img, size_t len,
+		       struct kernel_image *k)
+{
+	int err = loader_load_bzimage(gm, img, len, k);
+
+	return err == -ENOEXEC ? loader_load_elf(gm, img, len, k) : err;
+}
+
+int loader_load_initrd(const struct guest_mem *gm, const struct kernel_image *k, const uint8_t *img,
+		       size_t len, uint64_t *gpa)
+{
+	uint64_t top = gm->region[0].gpa + gm->region[0].size, base;
+	uint8_t *dst;
+
+	if (k->initrd_addr_max && top > k->initrd_addr_max + 1)
+		top = k->initrd_addr_max + 1;
+	if (len > top)
+		return -EFBIG;
+	base = (top - len) & ~0xfffULL;
+	if (base < k->load_end || base < LAYOUT_HIMEM)
+		return -EFBIG;
+	dst = guest_mem_ptr(gm, base, len);
+	if (!dst)
+		return -EFBIG;
+	memcpy(dst, img, len);
+	*gpa = base;
+	return 0;
+}
+
+const char *loader_strerror(int err)
+{
+	switch (err) {
+	case -ENOEXEC:
+		return "not a 64-bit bzImage or an ELF with a PVH entry note";
+	case -EINVAL:
+		return "truncated or malformed image";
+	case -EFBIG:
+		return "does not fit in guest RAM";
+	default:
+		return strerror(-err);
+	}
+}

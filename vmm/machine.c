@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <string.h>
+
+#include "layout.h"
+#include "machine.h"
+
+/* The PC's four legacy UARTs: ttyS0..ttyS3. */
+static const struct serial_desc pc_serial[MACHINE_MAX_SERIAL] = {
+    {0x3f8, 4}, {0x2f8, 3}, {0x3e8, 4}, {0x2e8, 3}};
+
+int machine_init(struct machine_desc *m, uint64_t ram_size, int nr_cpus, int nr_serial)
+{
+	uint64_t low;
+
+	memset(m, 0, sizeof(*m));
+	/* Below 2 MiB there is no room for the boot structures and a kernel. */
+	if (ram_size < (2ULL << 20) || nr_cpus < 1 || nr_cpus > MACHINE_MAX_CPUS || nr_serial < 0 ||
+	    nr_serial > MACHINE_MAX_SERIAL)
+		return -EINVAL;
+	m->ram_size = ram_size;
+	m->nr_cpus = nr_cpus;
+
+	/* RAM runs from 0 up to the 32-bit MMIO hole; the rest moves above 4 GiB. */
+	low = ram_size < LAYOUT_MMIO_HOLE ? ram_size : LAYOUT_MMIO_HOLE;
+	m->ram[m->nr_ram++] = (struct mem_range){0, low};
+	if (ram_size > low)
+		m->ram[m->nr_ram++] = (struct mem_range){LAYOUT_4G, ram_size - low};
+
+	memcpy(m->serial, pc_serial, nr_serial * sizeof(pc_serial[0]));
+	m->nr_serial = nr_serial;
+	m->pm_sleep_ctl = PM_SLEEP_CTL_PORT;
+	m->pm_reset = PM_RESET_PORT;
+	return 0;
+}

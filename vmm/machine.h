@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A machine description: what the guest is given, as plain data. The
+ * firmware builders (e820, ACPI, device tree) are pure functions of it, so
+ * they can be unit-tested without KVM.
+ */
+#ifndef VMM_MACHINE_H
+#define VMM_MACHINE_H
+
+#include <stdint.h>
+
+#define MACHINE_MAX_CPUS   255
+#define MACHINE_MAX_RAM	   2
+#define MACHINE_MAX_SERIAL 4
+#define MACHINE_MAX_VIRTIO 8
+
+struct mem_range {
+	uint64_t gpa;
+	uint64_t size;
+};
+
+struct serial_desc {
+	uint16_t port; /* I/O base, 8 registers */
+	uint8_t irq;   /* ISA IRQ == GSI */
+};
+
+struct virtio_mmio_desc {
+	uint64_t base; /* MMIO window, LAYOUT_VIRTIO_MMIO_SIZE long */
+	uint32_t irq;  /* GSI on the IOAPIC */
+	uint32_t device_id;
+};
+
+struct machine_desc {
+	uint64_t ram_size;		       /* total RAM in bytes */
+	struct mem_range ram[MACHINE_MAX_RAM]; /* low RAM from 0, then RAM above 4 GiB */
+	int nr_ram;
+	int nr_cpus;
+	struct serial_desc serial[MACHINE_MAX_SERIAL];
+	int nr_serial;
+	struct virtio_mmio_desc virtio[MACHINE_MAX_VIRTIO];
+	int nr_virtio;
+	/* ACPI power registers (HW-reduced ACPI), I/O ports; see devices/power.c */
+	uint16_t pm_sleep_ctl; /* SLEEP_CONTROL_REG; SLEEP_STATUS_REG is +1 */
+	uint16_t pm_reset;     /* RESET_REG, value PM_RESET_VALUE */
+};
+
+#define PM_SLEEP_CTL_PORT 0x600
+#define PM_RESET_PORT	  0x604
+#define PM_RESET_VALUE	  0x1
+#define PM_S5_TYPE	  5 /* SLP_TYP of \_S5 */
+
+/* Lay out RAM around the 32-bit MMIO hole and fill in the default devices. */
+int machine_init(struct machine_desc *m, uint64_t ram_size, int nr_cpus, int nr_serial);
+
+#endif

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmm: parse the command line, build the VM, run it, map how it ended to
+ * an exit status. A guest reboot with --reboot=restart builds it afresh.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../firmware/fdt.h"
+#include "cli.h"
+#include "console.h"
+#include "log.h"
+#include "vm.h"
+
+static int dump_dtb(const struct vmm_config *cfg)
+{
+	static uint8_t buf[64 << 10];
+	struct machine_desc m;
+	long n;
+	int fd;
+
+	if (machine_init(&m, cfg->mem, cfg->cpus, cfg->nr_serial) ||
+	    (n = fdt_build(&m, cfg->cmdline, buf, sizeof(buf))) < 0) {
+		log_msg("--dump-dtb: cannot build the device tree");
+		return EXIT_FAILURE_VMM;
+	}
+	fd = open(cfg->dump_dtb, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, buf, n) != n || close(fd)) {
+		log_msg("--dump-dtb %s: %s", cfg->dump_dtb, strerror(errno));
+		return EXIT_FAILURE_VMM;
+	}
+	return EXIT_OK;
+}
+
+/* SIGTERM and friends are read from a signalfd by the main loop, never delivered. */
+static void block_host_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a closed stdout must not kill the VMM */
+}
+
+static int run(const struct vmm_config *cfg)
+{
+	struct console con;
+	struct vm vm;
+	int end, status, err, has_stdio = 0;
+
+	for (int i = 0; i < cfg->nr_serial; i++)
+		has_stdio |= cfg->serial[i].kind == SERIAL_STDIO;
+	block_host_signals();
+	for (;;) {
+		if ((err = vm_create(&vm, cfg))) {
+			vm_destroy(&vm);
+			/* Bad files and options are the user's to fix: exit 2, as for usage. */
+			return err == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_VMM;
+		}
+		if (console_init(&con, has_stdio ? STDIN_FILENO : -1))
+			log_msg("console: %s", strerror(errno));
+		end = vm_run(&vm, &con);
+		console_restore(&con);
+		status = vm_exit_status(&vm);
+		if (cfg->stats)
+			vm_print_stats(&vm);
+		vm_destroy(&vm);
+		if (end != VM_RESET || !cfg->reboot_restart)
+			return status;
+		log_debug("guest reset: restarting");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct vmm_config cfg;
+	char err[256];
+
+	switch (cli_parse(argc, argv, &cfg, err, sizeof(err))) {
+	case CLI_EXIT_OK:
+		return EXIT_OK;
+	case CLI_ERROR:
+		log_msg("%s", err);
+		return EXIT_USAGE;
+	case CLI_RUN:
+		break;
+	}
+	log_verbose = cfg.verbose;
+	if (cfg.dump_dtb)
+		return dump_dtb(&cfg);
+	return run(&cfg);
+}

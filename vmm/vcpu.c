@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vCPU set-up and the run loop. The loop is the heart of trap-and-emulate:
+ * KVM_RUN executes guest code natively until the guest does something the
+ * kernel hands back to us (port I/O, MMIO to no RAM, shutdown); we emulate
+ * it through the bus and enter again.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "layout.h"
+#include "log.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define CPUID_HYPERVISOR (1U << 31) /* leaf 1 ECX */
+#define CPUID_HTT	 (1U << 28) /* leaf 1 EDX */
+
+#define MSR_IA32_MISC_ENABLE	0x1a0
+#define MSR_MTRR_DEF_TYPE	0x2ff
+#define MISC_ENABLE_FAST_STRING 1
+#define MTRR_ENABLE_WB		0x806 /* MTRRs on, default type write-back */
+
+#define APIC_LVT_LINT0	 0x350
+#define APIC_LVT_LINT1	 0x360
+#define APIC_MODE_EXTINT (7 << 8)
+#define APIC_MODE_NMI	 (4 << 8)
+
+#define CR0_PE	 0x1
+#define CR0_ET	 0x10
+#define CR0_NE	 0x20
+#define CR0_PG	 0x80000000
+#define CR4_PAE	 0x20
+#define EFER_LME 0x100
+#define EFER_LMA 0x400
+
+/* GDT selectors: the 64-bit boot protocol fixes __BOOT_CS=0x10, __BOOT_DS=0x18. */
+#define SEL_CODE32 0x08
+#define SEL_CODE64 0x10
+#define SEL_DATA   0x18
+#define SEL_TSS	   0x20
+
+static int bits_for(int n)
+{
+	int b = 0;
+
+	while ((1 << b) < n)
+		b++;
+	return b;
+}
+
+/* Per-vCPU identity in CPUID: APIC ID, and every vCPU a core of one socket. */
+static void cpuid_patch(struct kvm_cpuid_entry2 *e, int id, int ncpus)
+{
+	int shift = bits_for(ncpus);
+
+	switch (e->function) {
+	case 1:
+		e->ebx = (e->ebx & 0xffff) | (ncpus << 16) | ((uint32_t)id << 24);
+		e->ecx |= CPUID_HYPERVISOR;
+		if (ncpus > 1)
+			e->edx |= CPUID_HTT;
+		break;
+	case 4: /* Intel: cores per package - 1 in EAX[31:26] */
+		if (e->eax & 0x1f)
+			e->eax = (e->eax & 0x3ffffff) | ((uint32_t)(ncpus - 1) << 26);
+		break;
+	case 0xb:
+	case 0x1f:
+		e->edx = id; /* x2APIC ID */
+		if (e->index == 0) {
+			e->eax = 0; /* SMT level: one thread per core */
+			e->ebx = 1;
+			e->ecx = 1 << 8;
+		} else if (e->index == 1) {
+			e->eax = shift;
+			e->ebx = ncpus;
+			e->ecx = 1 | 2 << 8;
+		} else {
+			e->eax = e->ebx = 0;
+			e->ecx = e->index;
+		}
+		break;
+	case 0x80000008: /* AMD: NC and ApicIdCoreIdSize */
+		e->ecx = (e->ecx & ~0xf0ffU) | (shift << 12) | (ncpus - 1);
+		break;
+	}
+}
+
+static int vcpu_set_cpuid(struct vcpu *v)
+{
+	const struct kvm_cpuid2 *tmpl = v->vm->kvm.cpuid;
+	size_t size = sizeof(*tmpl) + tmpl->nent * sizeof(tmpl->entries[0]);
+	struct kvm_cpuid2 *c = malloc(size);
+	int err = 0;
+
+	if (!c)
+		return -ENOMEM;
+	memcpy(c, tmpl, size);
+	for (unsigned i = 0; i < c->nent; i++)
+		cpuid_patch(&c->entries[i], v->id, v->vm->nr_vcpus);
+	if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
+		err = -errno;
+	free(c);
+	return err;
+}
+
+static int vcpu_set_msrs(struct vcpu *v)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[2];
+	} m = {.hdr.nmsrs = 2,
+	       .e = {{.index = MSR_IA32_MISC_ENABLE, .data = MISC_ENABLE_FAST_STRING},
+		     {.index = MSR_MTRR_DEF_TYPE, .data = MTRR_ENABLE_WB}}};
+	int n = ioctl(v->fd, KVM_SET_MSRS, &m);
+
+	/* Without write-back MTRRs Linux maps all RAM uncached: slow, not fatal. */
+	if (n != 2)
+		log_msg("vcpu%d: KVM_SET_MSRS set %d of 2 MSRs", v->id, n);
+	return 0;
+}
+
+/* LINT0 takes the 8259's interrupts, LINT1 NMIs, as a PC BIOS leaves them. */
+static int vcpu_set_lapic(struct vcpu *v)
+{
+	struct kvm_lapic_state la;
+	uint32_t val;
+
+	if (ioctl(v->fd, KVM_GET_LAPIC, &la) < 0)
+		return -errno;
+	memcpy(&val, la.regs + APIC_LVT_LINT0, 4);
+	val = (val & ~0x700U) | APIC_MODE_EXTINT;
+	memcpy(la.regs + APIC_LVT_LINT0, &val, 4);
+	memcpy(&val, la.regs + APIC_LVT_LINT1, 4);
+	val = (val & ~0x700U) | APIC_MODE_NMI;
+	memcpy(la.regs + APIC_LVT_LINT1, &val, 4);
+	return ioctl(v->fd, KVM_SET_LAPIC, &la) < 0 ? -errno : 0;
+}
+
+static int vcpu_set_fpu(struct vcpu *v)
+{
+	struct kvm_fpu fpu = {.fcw = 0x37f, .mxcsr = 0x1f80};
+
+	return ioctl(v->fd, KVM_SET_FPU, &fpu) < 0 ? -errno : 0;
+}
+
+static void vcpu_signal(int sig)
+{
+	(void)sig; /* only here to make KVM_RUN return EINTR */
+}
+
+struct vcpu *vcpu_create(struct vm *vm, int id)
+{
+	struct vcpu *v = calloc(1, sizeof(*v));
+	int err;
+
+	if (!v)
+		return NULL;
+	v->vm = vm;
+	v->id = id;
+	v->fd = ioctl(vm->kvm.vm_fd, KVM_CREATE_VCPU, id);
+	if (v->fd < 0)
+		goto fail;
+	v->run = mmap(NULL, vm->kvm.run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		goto fail;
+	}
+	if ((err = vcpu_set_cpuid(v)) || (err = vcpu_set_msrs(v)) || (err = vcpu_set_lapic(v)) ||
+	    (err = vcpu_set_fpu(v))) {
+		errno = -err;
+		goto fail;
+	}
+	return v;
+fail:
+	err = errno;
+	vcpu_destroy(v);
+	errno = err;
+	return NULL;
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	if (!v)
+		return;
+	if (v->run)
+		munmap(v->run, v->vm->kvm.run_size);
+	if (v->fd >= 0)
+		close(v->fd);
+	free(v);
+}
+
+static void seg_flat(struct kvm_segment *s, uint16_t sel, uint8_t type, int code64)
+{
+	*s = (struct kvm_segment){.base = 0,
+				  .limit = 0xffffffff,
+				  .selector = sel,
+				  .type = type,
+				  .present = 1,
+				  .s = 1,
+				  .g = 1,
+				  .db = !code64,
+				  .l = code64};
+}
+
+/* A flat GDT: null, code32, code64, data, and a TSS KVM insists on. */
+static int boot_write_gdt(const struct guest_mem *gm)
+{
+	static const uint64_t gdt[] = {
+	    0,
+	    0x00cf9b000000ffffULL, /* 0x08: 32-bit code, 4 GiB */
+	    0x00af9b000000ffffULL, /* 0x10: 64-bit code */
+	    0x00cf93000000ffffULL, /* 0x18: data, 4 GiB */
+	    0x00808b0000000000ULL, /* 0x20: TSS, busy, base 0 */
+	};
+
+	return guest_mem_write(gm, LAYOUT_GDT, gdt, sizeof(gdt));
+}
+
+/* Identity-map the low 4 GiB with 2 MiB pages, for the 64-bit entry. */
+static int boot_write_page_tables(const struct guest_mem *gm)
+{
+	uint64_t pml4 = LAYOUT_PDPT | 3, pdpt[4], pd[4 * 512];
+	int err;
+
+	for (int i = 0; i < 4; i++)
+		pdpt[i] = (LAYOUT_PD + i * 0x1000) | 3;
+	for (int i = 0; i < 4 * 512; i++)
+		pd[i] = ((uint64_t)i << 21) | 0x83; /* present, writable, 2 MiB */
+	if ((err = guest_mem_write(gm, LAYOUT_PML4, &pml4, sizeof(pml4))) ||
+	    (err = guest_mem_write(gm, LAYOUT_PDPT, pdpt, sizeof(pdpt))))
+		return err;
+	return guest_mem_write(gm, LAYOUT_PD, pd, sizeof(pd));
+}
+
+int vcpu_set_boot_regs(struct vcpu *v, const struct kernel_image *k, uint64_t boot_arg)
+{
+	const struct guest_mem *gm = &v->vm->mem;
+	int long_mode = k->kind == KERNEL_BZIMAGE;
+	struct kvm_sregs sr;
+	struct kvm_regs r = {.rflags = 2, .rip = k->entry, .rsp = LAYOUT_STACK};
+	int err;
+
+	if ((err = boot_write_gdt(gm)) || (long_mode && (err = boot_write_page_tables(gm))))
+		return err;
+	if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
+		return -errno;
+	seg_flat(&sr.cs, long_mode ? SEL_CODE64 : SEL_CODE32, 0xb, long_mode);
+	seg_flat(&sr.ds, SEL_DATA, 0x3, 0);
+	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
+	sr.tr = (struct kvm_segment){.selector = SEL_TSS, .limit = 0x67, .type = 0xb, .present = 1};
+	sr.gdt.base = LAYOUT_GDT;
+	sr.gdt.limit = 5 * 8 - 1;
+	sr.idt.base = 0;
+	sr.idt.limit = 0;
+	sr.cr0 = CR0_PE | CR0_ET | CR0_NE;
+	sr.cr4 = 0;
+	sr.efer = 0;
+	if (long_mode) {
+		sr.cr0 |= CR0_PG;
+		sr.cr3 = LAYOUT_PML4;
+		sr.cr4 = CR4_PAE;
+		sr.efer = EFER_LME | EFER_LMA;
+		r.rsi = boot_arg; /* boot_params */
+	} else {
+		r.rbx = boot_arg; /* hvm_start_info */
+	}
+	if (ioctl(v->fd, KVM_SET_SREGS, &sr) < 0 || ioctl(v->fd, KVM_SET_REGS, &r) < 0)
+		return -errno;
+	return 0;
+}
+
+static void vcpu_handle_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	uint32_t n = run->io.count, size = run->io.size;
+
+	/* String I/O (rep outsb/insb) arrives as count accesses in one exit. */
+	if (run->io.data_offset + (uint64_t)n * size > (uint64_t)v->vm->kvm.run_size)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		bus_dispatch(&v->vm->bus, BUS_PIO, run->io.port, data + i * size, size,
+			     run->io.direction == KVM_EXIT_IO_OUT);
+}
+
+static void vcpu_handle_mmio(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+
+	if (run->mmio.len > sizeof(run->mmio.data))
+		return;
+	bus_dispatch(&v->vm->bus, BUS_MMIO, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
+		     run->mmio.is_write);
+}
+
+static void vcpu_handle_system_event(struct vcpu *v)
+{
+	switch (v->run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		vm_request_end(v->vm, VM_POWEROFF, 0);
+		break;
+	case KVM_SYSTEM_EVENT_RESET:
+		vm_request_end(v->vm, VM_RESET, 0);
+		break;
+	default:
+		log_msg("vcpu%d: system event %u", v->id, v->run->system_event.type);
+		vm_request_end(v->vm, VM_KVM_ERROR, 0);
+	}
+}
+
+/* Returns 0 to keep running, -1 when this exit ends the VM. */
+static int vcpu_handle_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		vcpu_handle_io(v);
+		return 0;
+	case KVM_EXIT_MMIO:
+		vcpu_handle_mmio(v);
+		return 0;
+	case KVM_EXIT_SYSTEM_EVENT:
+		vcpu_handle_system_event(v);
+		return -1;
+	case KVM_EXIT_SHUTDOWN:
+		log_msg("vcpu%d: guest triple fault (KVM_EXIT_SHUTDOWN)", v->id);
+		vcpu_dump_regs(v);
+		vm_request_end(v->vm, VM_TRIPLE_FAULT, 0);
+		return -1;
+	case KVM_EXIT_FAIL_ENTRY:
+		log_msg("vcpu%d: VM entry failed, hardware reason 0x%llx", v->id,
+			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		log_msg("vcpu%d: KVM internal error, suberror %u", v->id, run->internal.suberror);
+		break;
+	default:
+		log_msg("vcpu%d: unhandled exit reason %u", v->id, run->exit_reason);
+		break;
+	}
+	vcpu_dump_regs(v);
+	vm_request_end(v->vm, VM_KVM_ERROR, 0);
+	return -1;
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	sigset_t set;
+
+	/* Only SIGUSR1 reaches this thread: it kicks us out of KVM_RUN. */
+	sigfillset(&set);
+	sigdelset(&set, SIGUSR1);
+	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	while (!atomic_load(&v->vm->end)) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				v->run->immediate_exit = 0;
+				continue;
+			}
+			log_msg("vcpu%d: KVM_RUN: %s", v->id, strerror(errno));
+			vm_request_end(v->vm, VM_KVM_ERROR, 0);
+			break;
+		}
+		v->exits[v->run->exit_reason % VCPU_EXIT_REASONS]++;
+		if (vcpu_handle_exit(v))
+			break;
+	}
+	return NULL;
+}
+
+static void vcpu_install_kick(void)
+{
+	struct sigaction sa = {.sa_handler = vcpu_signal};
+
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+int vcpu_start(struct vcpu *v)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	int err;
+
+	pthread_once(&once, vcpu_install_kick);
+	err = pthread_create(&v->thread, NULL, vcpu_thread, v);
+	if (err)
+		return -err;
+	v->started = 1;
+	return 0;
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	/* immediate_exit covers the window before the thread enters KVM_RUN,
+	 * the signal the time inside it. */
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (v->started)
+		pthread_kill(v->thread, SIGUSR1);
+}
+
+void vcpu_join(struct vcpu *v)
+{
+	if (v->started)
+		pthread_join(v->thread, NULL);
+	v->started = 0;
+}
+
+void vcpu_dump_regs(struct vcpu *v)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		return;
+	log_msg("vcpu%d: rip=%016llx rsp=%016llx rflags=%08llx", v->id, r.rip, r.rsp, r.rflags);
+	log_msg("vcpu%d: rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx", v->id, r.rax, r.rbx,
+		r.rcx, r.rdx);
+	log_msg("vcpu%d: rsi=%016llx rdi=%016llx rbp=%016llx", v->id, r.rsi, r.rdi, r.rbp);
+	log_msg("vcpu%d: cr0=%llx cr3=%llx cr4=%llx efer=%llx cs=%04x ss=%04x", v->id, s.cr0, s.cr3,
+		s.cr4, s.efer, s.cs.selector, s.ss.selector);
+}

@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Building a VM from a config, running it, and tearing it down.
+ *
+ * Order matters: the kernel and initrd are read and checked before anything
+ * is written to the host (serial log files), so bad input leaves no trace.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../devices/power.h"
+#include "../devices/serial.h"
+#include "../firmware/acpi.h"
+#include "../firmware/bootparams.h"
+#include "console.h"
+#include "layout.h"
+#include "loader.h"
+#include "log.h"
+#include "vcpu.h"
+#include "vm.h"
+
+struct irq_ctx {
+	struct vm *vm;
+	uint32_t gsi;
+};
+
+static struct irq_ctx serial_irq[MACHINE_MAX_SERIAL];
+static struct power power_dev;
+
+void vm_request_end(struct vm *vm, enum vm_end why, int code)
+{
+	int expected = VM_RUNNING;
+	uint64_t one = 1;
+
+	if (!atomic_compare_exchange_strong(&vm->end, &expected, why))
+		return;
+	vm->end_code = code;
+	for (int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(vm->vcpu[i]);
+	if (write(vm->end_fd, &one, sizeof(one)) < 0)
+		log_msg("end_fd: %s", strerror(errno));
+}
+
+static void vm_power_event(void *ctx, enum power_event ev)
+{
+	vm_request_end(ctx, ev == POWER_OFF ? VM_POWEROFF : VM_RESET, 0);
+}
+
+static void vm_serial_irq(void *ctx, int level)
+{
+	struct irq_ctx *c = ctx;
+
+	kvm_irq_line(&c->vm->kvm, c->gsi, level);
+}
+
+/* A whole file, mapped read-only. An empty or unreadable file is an error. */
+struct file_map {
+	const uint8_t *data;
+	size_t len;
+};
+
+static int file_map(const char *path, struct file_map *f)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+
+	f->data = NULL;
+	f->len = 0;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st))
+		err = -errno;
+	else if (!S_ISREG(st.st_mode))
+		err = -EINVAL;
+	else if (!st.st_size)
+		err = -ENODATA;
+	if (!err) {
+		void *p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+
+		if (p == MAP_FAILED)
+			err = -errno;
+		else
+			*f = (struct file_map){p, st.st_size};
+	}
+	close(fd);
+	return err;
+}
+
+static void file_unmap(struct file_map *f)
+{
+	if (f->data)
+		munmap((void *)f->data, f->len);
+	f->data = NULL;
+}
+
+static const char *file_strerror(int err)
+{
+	if (err == -ENODATA)
+		return "empty file";
+	if (err == -EINVAL)
+		return "not a regular file";
+	return strerror(-err);
+}
+
+static int vm_load_cmdline(struct vm *vm, const struct kernel_image *k, struct boot_info *bi)
+{
+	const char *cmdline = vm->cfg->cmdline;
+	size_t len = strlen(cmdline), max = k->cmdline_max ? k->cmdline_max : 255;
+
+	if (max > LAYOUT_CMDLINE_MAX - 1)
+		max = LAYOUT_CMDLINE_MAX - 1;
+	if (len > max) {
+		log_msg("--cmdline: %zu bytes, the kernel takes at most %zu", len, max);
+		return -EINVAL;
+	}
+	bi->cmdline_gpa = LAYOUT_CMDLINE;
+	bi->cmdline_len = len;
+	return guest_mem_write(&vm->mem, LAYOUT_CMDLINE, cmdline, len + 1);
+}
+
+/* Kernel, initrd, command line: everything that comes from the user's files. */
+static int vm_load_images(struct vm *vm, struct kernel_image *k, struct boot_info *bi)
+{
+	const struct vmm_config *cfg = vm->cfg;
+	struct file_map f;
+	int err;
+
+	if ((err = file_map(cfg->kernel, &f))) {
+		log_msg("--kernel %s: %s", cfg->kernel, file_strerror(err));
+		return -EINVAL;
+	}
+	err = loader_load_kernel(&vm->mem, f.data, f.len, k);
+	file_unmap(&f);
+	if (err) {
+		log_msg("--kernel %s: %s", cfg->kernel, loader_strerror(err));
+		return -EINVAL;
+	}
+	if (cfg->initrd) {
+		if ((err = file_map(cfg->initrd, &f))) {
+			log_msg("--initrd %s: %s", cfg->initrd, file_strerror(err));
+			return -EINVAL;
+		}
+		err = loader_load_initrd(&vm->mem, k, f.data, f.len, &bi->initrd_gpa);
+		bi->initrd_size = f.len;
+		file_unmap(&f);
+		if (err) {
+			log_msg("--initrd %s: %s", cfg->initrd, loader_strerror(err));
+			return -EINVAL;
+		}
+	}
+	return vm_load_cmdline(vm, k, bi);
+}
+
+/* ACPI tables, then the boot_params or hvm_start_info that point at everything. */
+static int vm_load_firmware(struct vm *vm, const struct kernel_image *k, struct boot_info *bi,
+			    uint64_t *boot_arg)
+{
+	uint8_t *acpi = guest_mem_ptr(&vm->mem, LAYOUT_ACPI, LAYOUT_ACPI_SIZE);
+	uint8_t *zp = guest_mem_ptr(&vm->mem, LAYOUT_ZERO_PAGE, ZERO_PAGE_SIZE);
+	uint8_t *si = guest_mem_ptr(&vm->mem, LAYOUT_START_INFO, 0x1000);
+	long n;
+
+	if (!acpi || !zp || !si)
+		return -EFAULT;
+	n = acpi_build(&vm->mach, LAYOUT_ACPI, acpi, LAYOUT_ACPI_SIZE);
+	if (n < 0) {
+		log_msg("ACPI tables: %s", strerror(-n));
+		return n;
+	}
+	bi->rsdp_gpa = LAYOUT_ACPI;
+	if (k->kind == KERNEL_BZIMAGE) {
+		*boot_arg = LAYOUT_ZERO_PAGE;
+		return bootparams_build(zp, k->hdr, k->hdr_len, &vm->mach, bi);
+	}
+	*boot_arg = LAYOUT_START_INFO;
+	return pvh_build(si, 0x1000, LAYOUT_START_INFO, &vm->mach, bi);
+}
+
+static int vm_open_serial_out(const struct serial_cfg *sc)
+{
+	switch (sc->kind) {
+	case SERIAL_STDIO:
+		return STDOUT_FILENO;
+	case SERIAL_FILE:
+		return open(sc->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	default:
+		return -1;
+	}
+}
+
+static int vm_add_devices(struct vm *vm)
+{
+	const struct machine_desc *m = &vm->mach;
+	int err;
+
+	power_dev = (struct power){.event = vm_power_event, .ctx = vm};
+	if ((err = bus_register(&vm->bus, BUS_PIO, m->pm_sleep_ctl, 2, power_sleep_io, &power_dev,
+				"acpi-sleep")) ||
+	    (err = bus_register(&vm->bus, BUS_PIO, m->pm_reset, 1, power_reset_io, &power_dev,
+				"acpi-reset")))
+		return err;
+	for (int i = 0; i < m->nr_serial; i++) {
+		const struct serial_cfg *sc = &vm->cfg->serial[i];
+
+		vm->serial_fd[i] = vm_open_serial_out(sc);
+		if (sc->kind == SERIAL_FILE && vm->serial_fd[i] < 0) {
+			err = -errno;
+			log_msg("--serial file:%s: %s", sc->path, strerror(errno));
+			return err;
+		}
+		serial_irq[i] = (struct irq_ctx){vm, m->serial[i].irq};
+		vm->serial[i] = serial_create(vm->serial_fd[i], vm_serial_irq, &serial_irq[i]);
+		if (!vm->serial[i])
+			return -errno;
+		err = bus_register(&vm->bus, BUS_PIO, m->serial[i].port, 8, serial_io,
+				   vm->serial[i], "serial");
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int vm_add_vcpus(struct vm *vm, const struct kernel_image *k, uint64_t boot_arg)
+{
+	vm->nr_vcpus = vm->mach.nr_cpus;
+	for (int i = 0; i < vm->nr_vcpus; i++) {
+		vm->vcpu[i] = vcpu_create(vm, i);
+		if (!vm->vcpu[i]) {
+			int err = -errno;
+
+			log_msg("vcpu%d: %s", i, strerror(errno));
+			vm->nr_vcpus = i;
+			return err;
+		}
+	}
+	/* Only the BSP starts at the kernel entry; the in-kernel LAPIC holds the
+	 * APs in wait-for-SIPI until the guest wakes them with INIT/SIPI. */
+	return vcpu_set_boot_regs(vm->vcpu[0], k, boot_arg);
+}
+
+int vm_create(struct vm *vm, const struct vmm_config *cfg)
+{
+	struct kernel_image k;
+	struct boot_info bi = {0};
+	uint64_t boot_arg = 0;
+	int err;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	vm->kvm.sys_fd = vm->kvm.vm_fd = -1;
+	for (int i = 0; i < MACHINE_MAX_SERIAL; i++)
+		vm->serial_fd[i] = -1;
+	vm->end_fd = eventfd(0, EFD_CLOEXEC);
+	bus_init(&vm->bus);
+	if (vm->end_fd < 0)
+		return -errno;
+	if ((err = machine_init(&vm->mach, cfg->mem, cfg->cpus, cfg->nr_serial)))
+		return err;
+	if ((err = kvm_open(&vm->kvm))) {
+		log_msg("/dev/kvm: %s", strerror(-err));
+		return err;
+	}
+	if (cfg->cpus > vm->kvm.max_vcpus) {
+		log_msg("--cpus %d: this KVM allows at most %d", cfg->cpus, vm->kvm.max_vcpus);
+		return -EINVAL;
+	}
+	if ((err = guest_mem_map(&vm->mem, &vm->mach))) {
+		log_msg("guest RAM: %s", strerror(-err));
+		return err;
+	}
+	if ((err = vm_load_images(vm, &k, &bi)))
+		return err;
+	if ((err = vm_load_firmware(vm, &k, &bi, &boot_arg)))
+		return err;
+	if ((err = kvm_create_vm(&vm->kvm, &vm->mem))) {
+		log_msg("KVM VM: %s", strerror(-err));
+		return err;
+	}
+	if ((err = vm_add_devices(vm)))
+		return err;
+	return vm_add_vcpus(vm, &k, boot_arg);
+}
+
+/* Feed what the user typed into ttyS0, as fast as its FIFO drains. */
+static void vm_console_feed(struct vm *vm, struct console *con)
+{
+	uint8_t in[sizeof(con->pending)];
+	ssize_t n;
+	int quit;
+
+	if (con->off == con->len && !con->eof) {
+		n = read(con->in_fd, in, sizeof(in));
+		if (n <= 0) {
+			if (n == 0 || (errno != EINTR && errno != EAGAIN))
+				con->eof = 1;
+			return;
+		}
+		con->len = console_filter(con, in, n, con->pending, &quit);
+		con->off = 0;
+		if (quit)
+			vm_request_end(vm, VM_HOST_QUIT, 0);
+	}
+	if (vm->serial[0] && con->off < con->len)
+		con->off +=
+		    serial_rx_push(vm->serial[0], con->pending + con->off, con->len - con->off);
+}
+
+static int vm_signalfd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+static void vm_serve(struct vm *vm, struct console *con, int sfd)
+{
+	while (!atomic_load(&vm->end)) {
+		int waiting = con->off < con->len; /* the guest has not taken it all */
+		struct pollfd p[3] = {
+		    {.fd = vm->end_fd, .events = POLLIN},
+		    {.fd = sfd, .events = POLLIN},
+		    {.fd = (con->eof || waiting) ? -1 : con->in_fd, .events = POLLIN},
+		};
+		struct signalfd_siginfo si;
+
+		if (poll(p, 3, waiting ? 5 : -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents & POLLIN && read(sfd, &si, sizeof(si)) == sizeof(si))
+			vm_request_end(vm, VM_SIGNAL, si.ssi_signo);
+		if (p[2].revents & (POLLIN | POLLHUP | POLLERR) || waiting)
+			vm_console_feed(vm, con);
+	}
+}
+
+int vm_run(struct vm *vm, struct console *con)
+{
+	int sfd = vm_signalfd(), err;
+
+	for (int i = 0; i < vm->nr_vcpus; i++) {
+		if ((err = vcpu_start(vm->vcpu[i]))) {
+			log_msg("vcpu%d thread: %s", i, strerror(-err));
+			vm_request_end(vm, VM_KVM_ERROR, 0);
+			break;
+		}
+	}
+	vm_serve(vm, con, sfd);
+	for (int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_join(vm->vcpu[i]);
+	if (sfd >= 0)
+		close(sfd);
+	return atomic_load(&vm->end);
+}
+
+void vm_print_stats(const struct vm *vm)
+{
+	uint64_t sum[VCPU_EXIT_REASONS] = {0};
+
+	for (int i = 0; i < vm->nr_vcpus; i++)
+		for (int r = 0; r < VCPU_EXIT_REASONS; r++)
+			sum[r] += vm->vcpu[i]->exits[r];
+	fprintf(stderr, "vmm: exits by reason:");
+	for (int r = 0; r < VCPU_EXIT_REASONS; r++)
+		if (sum[r])
+			fprintf(stderr, " %d=%llu", r, (unsigned long long)sum[r]);
+	fprintf(stderr, "\nvmm: unclaimed pio=%lu mmio=%lu\n",
+		atomic_load(&((struct vm *)vm)->bus.unclaimed[BUS_PIO]),
+		atomic_load(&((struct vm *)vm)->bus.unclaimed[BUS_MMIO]));
+}
+
+void vm_destroy(struct vm *vm)
+{
+	for (int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_destroy(vm->vcpu[i]);
+	vm->nr_vcpus = 0;
+	for (int i = 0; i < MACHINE_MAX_SERIAL; i++) {
+		if (vm->serial[i])
+			serial_destroy(vm->serial[i]);
+		vm->serial[i] = NULL;
+		if (vm->serial_fd[i] > STDERR_FILENO)
+			close(vm->serial_fd[i]);
+		vm->serial_fd[i] = -1;
+	}
+	kvm_close(&vm->kvm);
+	guest_mem_unmap(&vm->mem);
+	if (vm->end_fd >= 0)
+		close(vm->end_fd);
+	vm->end_fd = -1;
+}
+
+int vm_exit_status(const struct vm *vm)
+{
+	switch (atomic_load(&((struct vm *)vm)->end)) {
+	case VM_POWEROFF:
+	case VM_RESET:
+	case VM_HOST_QUIT:
+		return EXIT_OK;
+	case VM_TRIPLE_FAULT:
+		return EXIT_TRIPLE;
+	case VM_SIGNAL:
+		return 128 + vm->end_code;
+	case VM_GUEST_EXIT:
+		return vm->end_code;
+	default:
+		return EXIT_KVM_ERROR;
+	}
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A VM: guest memory, the bus, the devices and the vCPU threads, and how
+ * its run ends. vm_create() builds everything from a config, vm_run()
+ * starts the vCPUs and serves the console until the guest or the host
+ * ends it.
+ */
+#ifndef VMM_VM_H
+#define VMM_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "bus.h"
+#include "cli.h"
+#include "kvm.h"
+#include "machine.h"
+#include "mem.h"
+
+struct serial;
+struct vcpu;
+
+/* How a run ended; vm_exit_status() maps these to the process exit status. */
+enum vm_end {
+	VM_RUNNING = 0,
+	VM_POWEROFF, /* ACPI S5 or KVM_SYSTEM_EVENT_SHUTDOWN */
+	VM_RESET,    /* ACPI reset register or KVM_SYSTEM_EVENT_RESET */
+	VM_TRIPLE_FAULT,
+	VM_KVM_ERROR,  /* internal error, entry failure, unhandled exit */
+	VM_HOST_QUIT,  /* Ctrl-A x */
+	VM_SIGNAL,     /* SIGTERM, SIGINT, SIGHUP */
+	VM_GUEST_EXIT, /* a bare-metal guest's exit code */
+};
+
+/* Exit statuses; 2 is usage, odd numbers belong to isa-debug-exit guests. */
+#define EXIT_OK		 0
+#define EXIT_FAILURE_VMM 1
+#define EXIT_USAGE	 2
+#define EXIT_TRIPLE	 4
+#define EXIT_KVM_ERROR	 6
+
+struct vm {
+	const struct vmm_config *cfg;
+	struct machine_desc mach;
+	struct kvm kvm;
+	struct guest_mem mem;
+	struct bus bus;
+	struct serial *serial[MACHINE_MAX_SERIAL];
+	int serial_fd[MACHINE_MAX_SERIAL];
+	struct vcpu *vcpu[MACHINE_MAX_CPUS];
+	int nr_vcpus;
+
+	_Atomic int end; /* enum vm_end, first writer wins */
+	int end_code;	 /* signal number or guest exit code */
+	int end_fd;	 /* eventfd: the main thread wakes when a run ends */
+	pthread_mutex_t lock;
+};
+
+int vm_create(struct vm *vm, const struct vmm_config *cfg);
+struct console;
+/* Run until the guest or the host ends it, serving the console; returns the enum vm_end. */
+int vm_run(struct vm *vm, struct console *con);
+void vm_print_stats(const struct vm *vm);
+void vm_destroy(struct vm *vm);
+/* Ask every vCPU to stop, recording why (first caller wins). Thread-safe. */
+void vm_request_end(struct vm *vm, enum vm_end why, int code);
+int vm_exit_status(const struct vm *vm);
+
+#endif
