@@ -20,6 +20,7 @@ void power_sleep_io(void *opaque, uint64_t offset, void *data, uint32_t len, boo
 		p->sleep_status &= ~v;
 		return;
 	}
+	log_debug("power: sleep control <- 0x%x", v);
 	if (!(v & POWER_SLP_EN))
 		return;
 	if (POWER_SLP_TYP(v) == PM_S5_TYPE)
@@ -37,6 +38,7 @@ void power_reset_io(void *opaque, uint64_t offset, void *data, uint32_t len, boo
 		memset(data, 0, len);
 		return;
 	}
+	log_debug("power: reset register <- 0x%x", *(uint8_t *)data);
 	if (*(uint8_t *)data == PM_RESET_VALUE)
 		p->event(p->ctx, POWER_RESET);
 }

@@ -33,21 +33,23 @@
 #define RSDT_REVISION 1
 #define SDT_ENTRIES   2 /* FADT, MADT: the DSDT is reached through the FADT */
 
-#define FADT_LEN	   276
-#define FADT_REVISION	   6
-#define FADT_MINOR	   0
-#define FADT_DSDT	   40
-#define FADT_SCI_INT	   46
-#define FADT_IAPC_BOOT	   109
-#define FADT_FLAGS	   112
-#define FADT_RESET_REG	   116
-#define FADT_RESET_VALUE   128
-#define FADT_MINOR_VER	   131
-#define FADT_X_DSDT	   140
-#define FADT_SLEEP_CTL	   244
-#define FADT_SLEEP_STS	   256
-#define FADT_SCI_IRQ	   9 /* as on QEMU; unused by HW-reduced ACPI but harmless */
-#define IAPC_VGA_ABSENT	   (1u << 2)
+#define FADT_LEN	 276
+#define FADT_REVISION	 6
+#define FADT_MINOR	 0
+#define FADT_DSDT	 40
+#define FADT_SCI_INT	 46
+#define FADT_IAPC_BOOT	 109
+#define FADT_FLAGS	 112
+#define FADT_RESET_REG	 116
+#define FADT_RESET_VALUE 128
+#define FADT_MINOR_VER	 131
+#define FADT_X_DSDT	 140
+#define FADT_SLEEP_CTL	 244
+#define FADT_SLEEP_STS	 256
+#define FADT_SCI_IRQ	 9 /* as on QEMU; unused by HW-reduced ACPI but harmless */
+#define IAPC_VGA_ABSENT	 (1u << 2)
+/* No CMOS RTC: without this Linux's rtc_cmos polls unclaimed ports 0x70/0x71 for seconds. */
+#define IAPC_NO_CMOS_RTC   (1u << 5)
 #define FADT_PWR_BUTTON	   (1u << 4) /* set: no fixed-feature power button */
 #define FADT_SLP_BUTTON	   (1u << 5)
 #define FADT_RESET_REG_SUP (1u << 10)
@@ -197,7 +199,7 @@ static void acpi_fadt(uint8_t *t, const struct machine_desc *m, uint64_t dsdt)
 	memset(t + ACPI_HDR_LEN, 0, FADT_LEN - ACPI_HDR_LEN);
 	acpi_put(t + FADT_DSDT, dsdt, 4);
 	acpi_put(t + FADT_SCI_INT, FADT_SCI_IRQ, 2);
-	acpi_put(t + FADT_IAPC_BOOT, IAPC_VGA_ABSENT, 2);
+	acpi_put(t + FADT_IAPC_BOOT, IAPC_VGA_ABSENT | IAPC_NO_CMOS_RTC, 2);
 	acpi_put(t + FADT_FLAGS,
 		 FADT_HW_REDUCED | FADT_RESET_REG_SUP | FADT_PWR_BUTTON | FADT_SLP_BUTTON, 4);
 	acpi_gas_io8(t + FADT_RESET_REG, m->pm_reset);

@@ -97,3 +97,18 @@ int pvh_build(uint8_t *buf, size_t len, uint64_t gpa, const struct machine_desc 
 	}
 	return 0;
 }
+
+int reset_vector_build(uint8_t out[RESET_VECTOR_SIZE], uint16_t port, uint8_t value)
+{
+	const uint8_t code[] = {
+	    0xba, port & 0xff, port >> 8, /* mov dx, port */
+	    0xb0, value,		  /* mov al, value */
+	    0xee,			  /* out dx, al */
+	    0xf4,			  /* 1: hlt */
+	    0xeb, 0xfd,			  /* jmp 1b */
+	};
+
+	memset(out, 0xf4, RESET_VECTOR_SIZE);
+	memcpy(out, code, sizeof(code));
+	return sizeof(code);
+}

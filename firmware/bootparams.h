@@ -72,4 +72,13 @@ int bootparams_build(uint8_t zp[ZERO_PAGE_SIZE], const uint8_t *hdr, size_t hdr_
 int pvh_build(uint8_t *buf, size_t len, uint64_t gpa, const struct machine_desc *m,
 	      const struct boot_info *bi);
 
+/*
+ * The code at the reset vector. Linux on HW-reduced ACPI reboots by jumping
+ * there in real mode (reboot_type BOOT_EFI falls back to BOOT_BIOS), as do
+ * other guests that mean "reset": firmware would restart the machine, ours
+ * writes the ACPI reset register so the VMM does. Returns the length.
+ */
+#define RESET_VECTOR_SIZE 16
+int reset_vector_build(uint8_t out[RESET_VECTOR_SIZE], uint16_t port, uint8_t value);
+
 #endif

@@ -72,7 +72,11 @@ bool bus_dispatch(struct bus *bus, enum bus_space space, uint64_t addr, void *da
 	atomic_fetch_add_explicit(&bus->unclaimed[space], 1, memory_order_relaxed);
 	if (!is_write)
 		memset(data, 0xff, len);
-	log_guest("unclaimed %s %s at 0x%llx, %u bytes", space_name[space],
-		  is_write ? "write" : "read", (unsigned long long)addr, len);
+	if (log_verbose > 1)
+		log_msg("unclaimed %s %s at 0x%llx, %u bytes", space_name[space],
+			is_write ? "write" : "read", (unsigned long long)addr, len);
+	else
+		log_guest("unclaimed %s %s at 0x%llx, %u bytes", space_name[space],
+			  is_write ? "write" : "read", (unsigned long long)addr, len);
 	return false;
 }

@@ -11,6 +11,7 @@
  *   0x0002_0000  kernel command line
  *   0x0009_fc00  top of low RAM (EBDA-sized gap, reserved as on PCs)
  *   0x000e_0000  ACPI tables (RSDP first, so a legacy scan finds it)
+ *   0x000f_fff0  the reset vector: a stub that writes the ACPI reset register
  *   0x0010_0000  kernel / bare-metal image
  *   0xc000_0000  32-bit MMIO hole: virtio-mmio windows, IOAPIC, LAPIC
  *   0x1_0000_0000 RAM above 4 GiB when --mem exceeds the hole start
@@ -18,20 +19,21 @@
 #ifndef VMM_LAYOUT_H
 #define VMM_LAYOUT_H
 
-#define LAYOUT_GDT	   0x500ULL
-#define LAYOUT_START_INFO  0x6000ULL
-#define LAYOUT_ZERO_PAGE   0x7000ULL
-#define LAYOUT_STACK	   0x8ff0ULL
-#define LAYOUT_PML4	   0x9000ULL
-#define LAYOUT_PDPT	   0xa000ULL
-#define LAYOUT_PD	   0xb000ULL /* four 4 KiB PDs: 4 GiB of 2 MiB pages */
-#define LAYOUT_CMDLINE	   0x20000ULL
-#define LAYOUT_CMDLINE_MAX 0x10000ULL
-#define LAYOUT_LOWMEM_END  0x9fc00ULL
-#define LAYOUT_ACPI	   0xe0000ULL
-#define LAYOUT_ACPI_SIZE   0x20000ULL
-#define LAYOUT_HIMEM	   0x100000ULL
-#define LAYOUT_KERNEL	   0x100000ULL
+#define LAYOUT_GDT	    0x500ULL
+#define LAYOUT_START_INFO   0x6000ULL
+#define LAYOUT_ZERO_PAGE    0x7000ULL
+#define LAYOUT_STACK	    0x8ff0ULL
+#define LAYOUT_PML4	    0x9000ULL
+#define LAYOUT_PDPT	    0xa000ULL
+#define LAYOUT_PD	    0xb000ULL /* four 4 KiB PDs: 4 GiB of 2 MiB pages */
+#define LAYOUT_CMDLINE	    0x20000ULL
+#define LAYOUT_CMDLINE_MAX  0x10000ULL
+#define LAYOUT_LOWMEM_END   0x9fc00ULL
+#define LAYOUT_ACPI	    0xe0000ULL
+#define LAYOUT_ACPI_SIZE    0x1f000ULL
+#define LAYOUT_RESET_VECTOR 0xffff0ULL /* f000:fff0, where a CPU reset starts */
+#define LAYOUT_HIMEM	    0x100000ULL
+#define LAYOUT_KERNEL	    0x100000ULL
 
 #define LAYOUT_MMIO_HOLE	0xc0000000ULL
 #define LAYOUT_4G		0x100000000ULL

@@ -168,10 +168,12 @@ static int vm_load_firmware(struct vm *vm, const struct kernel_image *k, struct 
 	uint8_t *acpi = guest_mem_ptr(&vm->mem, LAYOUT_ACPI, LAYOUT_ACPI_SIZE);
 	uint8_t *zp = guest_mem_ptr(&vm->mem, LAYOUT_ZERO_PAGE, ZERO_PAGE_SIZE);
 	uint8_t *si = guest_mem_ptr(&vm->mem, LAYOUT_START_INFO, 0x1000);
+	uint8_t *rv = guest_mem_ptr(&vm->mem, LAYOUT_RESET_VECTOR, RESET_VECTOR_SIZE);
 	long n;
 
-	if (!acpi || !zp || !si)
+	if (!acpi || !zp || !si || !rv)
 		return -EFAULT;
+	reset_vector_build(rv, vm->mach.pm_reset, PM_RESET_VALUE);
 	n = acpi_build(&vm->mach, LAYOUT_ACPI, acpi, LAYOUT_ACPI_SIZE);
 	if (n < 0) {
 		log_msg("ACPI tables: %s", strerror(-n));

@@ -124,13 +124,28 @@ static void test_pvh(void **state)
 	assert_int_equal(get(buf + 12, 4), 0);
 }
 
+static void test_reset_vector(void **state)
+{
+	uint8_t rv[RESET_VECTOR_SIZE];
+	/* mov dx, 0x604; mov al, 1; out dx, al; hlt; jmp $-1 */
+	static const uint8_t want[] = {0xba, 0x04, 0x06, 0xb0, 0x01, 0xee, 0xf4, 0xeb, 0xfd};
+
+	(void)state;
+	assert_int_equal(reset_vector_build(rv, PM_RESET_PORT, PM_RESET_VALUE), sizeof(want));
+	assert_memory_equal(rv, want, sizeof(want));
+	for (size_t i = sizeof(want); i < sizeof(rv); i++)
+		assert_int_equal(rv[i], 0xf4); /* the rest halts */
+	/* the stub fits below 1 MiB, after the ACPI tables */
+	assert_true(LAYOUT_ACPI + LAYOUT_ACPI_SIZE <= LAYOUT_RESET_VECTOR);
+	assert_true(LAYOUT_RESET_VECTOR + RESET_VECTOR_SIZE <= LAYOUT_HIMEM);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_e820_small),
-	    cmocka_unit_test(test_e820_split),
-	    cmocka_unit_test(test_zero_page),
-	    cmocka_unit_test(test_pvh),
+	    cmocka_unit_test(test_e820_small),	 cmocka_unit_test(test_e820_split),
+	    cmocka_unit_test(test_zero_page),	 cmocka_unit_test(test_pvh),
+	    cmocka_unit_test(test_reset_vector),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
