@@ -44,6 +44,6 @@ th_cpio() {
     local dir=$1 out=$2; shift 2
     (($#)) || set -- gzip -1n
     (cd "$dir" && find . -print0 | LC_ALL=C sort -z |
-        cpio --null -o -H newc --owner=0:0 --quiet --reproducible) | "$@" > "$out.tmp"
-    mv "$out.tmp" "$out"
+        cpio --null -o -H newc --owner=0:0 --quiet --reproducible) | "$@" > "$out.tmp.$$"
+    mv "$out.tmp.$$" "$out"
 }

@@ -33,6 +33,13 @@ done
 read -r up _ < /proc/uptime
 echo "TESTHOST-KVM-READY $up $(grep -c svm /proc/cpuinfo) cpus with svm"
 
+# run.sh --interactive: one script on the console (a person typing), then power off.
+if [ -f /t/interactive.sh ]; then
+    echo "TESTHOST-INTERACTIVE"
+    cd /t && setsid cttyhack sh /t/interactive.sh
+    sync; poweroff -f; sleep 10; reboot -f
+fi
+
 # per-run settings from run.sh (TH_SCENARIO_TIMEOUT), then the scenario list
 # shellcheck disable=SC1091
 [ -f /t/run.conf ] && . /t/run.conf

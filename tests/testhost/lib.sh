@@ -1,4 +1,5 @@
 # lib.sh - helpers for test-host scenarios (busybox sh). run.sh copies it to /t/lib.sh;
+# shellcheck shell=sh
 # a scenario starts with:   . /t/lib.sh
 #
 # Environment inside the test host: cwd /t, guest artifacts in /g/ (vmlinuz, vmlinux,
@@ -12,6 +13,7 @@
 #   expect_no_line FILE REGEX [DESC] the opposite
 #   line_value FILE PREFIX           print the rest of the first line starting "PREFIX "
 #   expect_eq GOT WANT [DESC]        string equality
+#   check DESC CMD...                ok DESC if CMD succeeds, else fail DESC
 #   ok MSG / fail MSG                print "ok: MSG"; print "FAIL: MSG" and count a failure
 #   finish                           exit 1 if any check failed (print a summary), else 0
 #   now_ms                           monotonic milliseconds (from /proc/uptime, 10 ms steps)
@@ -23,6 +25,8 @@ _th_checks=0
 
 ok()   { _th_checks=$((_th_checks + 1)); echo "ok: $*"; }
 fail() { _th_checks=$((_th_checks + 1)); _th_failed=$((_th_failed + 1)); echo "FAIL: $*"; }
+
+check() { _d=$1; shift; if "$@"; then ok "$_d"; else fail "$_d"; fi; }
 
 now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
 

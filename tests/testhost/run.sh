@@ -13,6 +13,8 @@
 #   --file PATH    extra file for /t/ (binaries get their shared libraries too); repeatable
 #   --log FILE     where the full console log goes (default tests/testhost/out/logs/run-*.log)
 #   --quiet        do not echo the console; print only RESULT lines and the summary
+#   --interactive  run the one SCENARIO.sh on the test host's console, wired to this
+#                  terminal (a person at a shell), instead of the scenario runner
 #
 # Inside the test host each scenario runs as `sh SCENARIO` with cwd /t, stdin /dev/null,
 # guest artifacts in /g/, /t/lib.sh available (`. /t/lib.sh`), and a timeout of
@@ -32,7 +34,7 @@ set -euo pipefail
 
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2; exit 2; }
 
-vmm="${TH_VMM:-}"; with_qemu=0; logfile=""; quiet=0
+vmm="${TH_VMM:-}"; with_qemu=0; logfile=""; quiet=0; interactive=0
 files=(); scen_args=()
 while (($#)); do
     case "$1" in
@@ -42,6 +44,7 @@ while (($#)); do
         --file)  [[ $# -ge 2 ]] || usage; files+=("$2"); shift 2 ;;
         --log)   [[ $# -ge 2 ]] || usage; logfile=$2; shift 2 ;;
         --quiet) quiet=1; shift ;;
+        --interactive) interactive=1; shift ;;
         -h|--help) usage ;;
         --) shift; scen_args+=("$@"); break ;;
         -*) echo "run.sh: unknown option $1" >&2; usage ;;
@@ -115,10 +118,24 @@ if [[ -n $vmm ]]; then
     th_copy_libs "$root" "$vmm"
 fi
 echo "TH_SCENARIO_TIMEOUT=$TH_SCENARIO_TIMEOUT" > "$root/t/run.conf"
+if ((interactive)); then
+    ((${#scen_paths[@]} == 1)) || th_die "--interactive takes exactly one script"
+    install -m 0755 "${scen_paths[0]}" "$root/t/interactive.sh"
+fi
 th_cpio "$root" "$work/run.cpio.gz"
 # The small per-run archive goes first: the kernel's LZ4 (legacy frame) decoder has no end
 # marker and reads to the end of the initrd, so the LZ4 base must be the last archive.
 cat "$work/run.cpio.gz" "$base" > "$work/initrd"
+
+# 4a. interactive: the test host's console is this terminal; QEMU passes Ctrl-C on.
+if ((interactive)); then
+    "$TH_QEMU" -accel tcg,thread=multi -cpu max -smp "$TH_SMP" -m "$TH_MEM" -M pc \
+        -nodefaults -no-user-config -display none -no-reboot \
+        -chardev stdio,id=con,signal=off -serial chardev:con \
+        -kernel "$VMLINUZ" -initrd "$work/initrd" \
+        -append "console=ttyS0 panic=-1 quiet loglevel=1 ${TH_APPEND:-}"
+    exit 0
+fi
 
 # 4. boot it and follow the console
 if [[ -z $logfile ]]; then
@@ -192,6 +209,11 @@ fi
 th_log "total ${total}s (KVM ready at ${t_kvm:-never}s); log: $logfile"
 echo "testhost: $npass passed, $nfail failed"
 if [[ -n $reason ]]; then
+    if ((quiet)); then
+        echo "--- last 30 console lines ($logfile) ---"
+        tail -n 30 "$logfile"
+        echo "---"
+    fi
     echo "testhost: FAIL: $reason"
     exit 1
 fi
