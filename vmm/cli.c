@@ -10,25 +10,27 @@
 
 void cli_usage(FILE *f)
 {
-	fputs("usage: vmm --kernel PATH [options]\n"
-	      "Boot a Linux bzImage or a PVH ELF (vmlinux, bare-metal guest) on KVM.\n\n"
-	      "  --kernel PATH          bzImage (64-bit boot protocol) or ELF with a PVH note\n"
-	      "  --initrd PATH          initial ramdisk\n"
-	      "  --cmdline STR          kernel command line (default \"" CLI_DEFAULT_CMDLINE "\")\n"
-	      "  --mem SIZE             guest RAM, K/M/G suffixes (default 256M)\n"
-	      "  --cpus N               vCPUs, 1 to the KVM limit (default 1)\n"
-	      "  --serial stdio|file:PATH|none\n"
-	      "                         once per UART: ttyS0 (default stdio), then ttyS1..ttyS3\n"
-	      "  --reboot exit|restart  what a guest reboot does (default exit, status 0)\n"
-	      "  --dump-dtb FILE        write the machine's device tree and exit\n"
-	      "  --stats                print exit counters when the VM ends\n"
-	      "  -v, --verbose          log every unusual exit\n"
-	      "  -h, --help             this text\n"
-	      "  -V, --version          the version\n\n"
-	      "Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
-	      "Exit status: 0 guest powered off or rebooted; 1 VMM failure; 2 usage error;\n"
-	      "4 guest triple fault; 6 KVM error; 128+N host signal N.\n",
-	      f);
+	fputs(
+	    "usage: vmm --kernel PATH [options]\n"
+	    "Boot a Linux bzImage or a PVH ELF (vmlinux, bare-metal guest) on KVM.\n\n"
+	    "  --kernel PATH          bzImage (64-bit boot protocol) or ELF with a PVH note\n"
+	    "  --initrd PATH          initial ramdisk\n"
+	    "  --cmdline STR          kernel command line (default \"" CLI_DEFAULT_CMDLINE "\")\n"
+	    "  --mem SIZE             guest RAM, K/M/G suffixes (default 256M)\n"
+	    "  --cpus N               vCPUs, 1 to the KVM limit (default 1)\n"
+	    "  --serial stdio|file:PATH|none\n"
+	    "                         once per UART: ttyS0 (default stdio), then ttyS1..ttyS3\n"
+	    "  --reboot exit|restart  what a guest reboot does (default exit, status 0)\n"
+	    "  --dump-dtb FILE        write the machine's device tree and exit\n"
+	    "  --stats                print exit counters when the VM ends\n"
+	    "  --trace                log every exit to stderr (slow: for learning and debugging)\n"
+	    "  -v, --verbose          log every unusual exit\n"
+	    "  -h, --help             this text\n"
+	    "  -V, --version          the version\n\n"
+	    "Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
+	    "Exit status: 0 guest powered off or rebooted; 1 VMM failure; 2 usage error;\n"
+	    "4 guest triple fault; 6 KVM error; 128+N host signal N.\n",
+	    f);
 }
 
 int cli_parse_size(const char *s, uint64_t *out)
@@ -124,7 +126,8 @@ enum cli_result cli_parse(int argc, char **argv, struct vmm_config *cfg, char *e
 		O_SERIAL,
 		O_REBOOT,
 		O_DTB,
-		O_STATS
+		O_STATS,
+		O_TRACE,
 	};
 	static const struct option opts[] = {
 	    {"kernel", required_argument, NULL, O_KERNEL},
@@ -136,6 +139,7 @@ enum cli_result cli_parse(int argc, char **argv, struct vmm_config *cfg, char *e
 	    {"reboot", required_argument, NULL, O_REBOOT},
 	    {"dump-dtb", required_argument, NULL, O_DTB},
 	    {"stats", no_argument, NULL, O_STATS},
+	    {"trace", no_argument, NULL, O_TRACE},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -166,6 +170,9 @@ enum cli_result cli_parse(int argc, char **argv, struct vmm_config *cfg, char *e
 			break;
 		case O_STATS:
 			cfg->stats = 1;
+			break;
+		case O_TRACE:
+			cfg->trace = 1;
 			break;
 		case 'v':
 			cfg->verbose++;

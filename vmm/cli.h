@@ -27,6 +27,7 @@ struct vmm_config {
 	int reboot_restart;
 	const char *dump_dtb;
 	int stats;
+	int trace;
 	int verbose;
 };
 

@@ -73,7 +73,7 @@ static int run(const struct vmm_config *cfg)
 		if (cfg->stats)
 			vm_print_stats(&vm);
 		vm_destroy(&vm);
-		if (end != VM_RESET || !cfg->reboot_restart)
+		if (end != VM_RESET || !cfg->reboot_restart || vm.host_signal)
 			return status;
 		log_debug("guest reset: restarting");
 	}

@@ -315,6 +315,32 @@ static void vcpu_handle_system_event(struct vcpu *v)
 	}
 }
 
+/* --trace: one line per exit, what the guest did, as the VMM saw it. */
+static void vcpu_trace(const struct vcpu *v)
+{
+	const struct kvm_run *run = v->run;
+	uint64_t val = 0;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		memcpy(&val, (const uint8_t *)run + run->io.data_offset,
+		       run->io.size <= 8 ? run->io.size : 8);
+		log_msg("trace vcpu%d io %s port=0x%x size=%u count=%u data=0x%llx", v->id,
+			run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.port,
+			run->io.size, run->io.count, (unsigned long long)val);
+		break;
+	case KVM_EXIT_MMIO:
+		memcpy(&val, run->mmio.data, run->mmio.len <= 8 ? run->mmio.len : 8);
+		log_msg("trace vcpu%d mmio %s addr=0x%llx len=%u data=0x%llx", v->id,
+			run->mmio.is_write ? "write" : "read",
+			(unsigned long long)run->mmio.phys_addr, run->mmio.len,
+			(unsigned long long)val);
+		break;
+	default:
+		log_msg("trace vcpu%d exit reason %u", v->id, run->exit_reason);
+	}
+}
+
 /* Returns 0 to keep running, -1 when this exit ends the VM. */
 static int vcpu_handle_exit(struct vcpu *v)
 {
@@ -355,6 +381,7 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	sigset_t set;
+	int done;
 
 	/* Only SIGUSR1 reaches this thread: it kicks us out of KVM_RUN. */
 	sigfillset(&set);
@@ -371,7 +398,11 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 		v->exits[v->run->exit_reason % VCPU_EXIT_REASONS]++;
-		if (vcpu_handle_exit(v))
+		done = vcpu_handle_exit(v);
+		/* Traced after handling, so an IN shows the data the guest got. */
+		if (v->vm->cfg->trace)
+			vcpu_trace(v);
+		if (done)
 			break;
 	}
 	return NULL;

@@ -341,8 +341,10 @@ static void vm_serve(struct vm *vm, struct console *con, int sfd)
 
 		if (poll(p, 3, waiting ? 5 : -1) < 0 && errno != EINTR)
 			break;
-		if (p[1].revents & POLLIN && read(sfd, &si, sizeof(si)) == sizeof(si))
+		if (p[1].revents & POLLIN && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			vm->host_signal = si.ssi_signo;
 			vm_request_end(vm, VM_SIGNAL, si.ssi_signo);
+		}
 		if (p[2].revents & (POLLIN | POLLHUP | POLLERR) || waiting)
 			vm_console_feed(vm, con);
 	}
@@ -405,6 +407,9 @@ void vm_destroy(struct vm *vm)
 
 int vm_exit_status(const struct vm *vm)
 {
+	/* The host's word wins over a guest that ended the run at the same moment. */
+	if (vm->host_signal)
+		return 128 + vm->host_signal;
 	switch (atomic_load(&((struct vm *)vm)->end)) {
 	case VM_POWEROFF:
 	case VM_RESET:

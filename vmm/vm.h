@@ -53,6 +53,7 @@ struct vm {
 
 	_Atomic int end; /* enum vm_end, first writer wins */
 	int end_code;	 /* signal number or guest exit code */
+	int host_signal; /* a host signal seen this run, even if the guest ended it first */
 	int end_fd;	 /* eventfd: the main thread wakes when a run ends */
 	pthread_mutex_t lock;
 };

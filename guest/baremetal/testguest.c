@@ -8,6 +8,7 @@
  *   echo      read one line from COM1, print it back, power off
  *   pio       n writes to an unclaimed port, then power off (exit-path benchmark)
  *   mmio      n writes to an unclaimed MMIO address, then power off
+ *   outs      print a line with one `rep outsb`: a single exit with count > 1
  */
 #include "kit.h"
 
@@ -89,6 +90,16 @@ static void do_bench(int mmio, uint64_t n)
 	serial_puts("GUEST-BENCH-DONE\n");
 }
 
+static void do_outs(void)
+{
+	static const char msg[] = "GUEST-REP-OUTS one string instruction\r\n";
+	const char *p = msg;
+	uint32_t n = sizeof(msg) - 1;
+
+	/* The UART's THR takes each byte at once, so no LSR polling is needed here. */
+	__asm__ volatile("cld; rep outsb" : "+S"(p), "+c"(n) : "d"(0x3f8) : "memory");
+}
+
 void guest_main(struct hvm_start_info *si)
 {
 	const char *action = cmdline_arg(si, "action");
@@ -107,6 +118,8 @@ void guest_main(struct hvm_start_info *si)
 		do_triple();
 	else if (streq(action, "echo"))
 		do_echo();
+	else if (streq(action, "outs"))
+		do_outs();
 	else if (streq(action, "pio") || streq(action, "mmio"))
 		do_bench(streq(action, "mmio"), n);
 	else

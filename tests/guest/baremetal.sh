@@ -126,6 +126,20 @@ t_serial_file() {
 }
 check "--serial file:PATH writes ttyS0 to a file" t_serial_file
 
+t_outs() {
+	run outs 0 --kernel "$GUEST" --stats --cmdline action=outs &&
+		has "GUEST-REP-OUTS one string instruction" &&
+		[ "$(grep -c . "$T/out")" -eq 1 ]
+}
+check "rep outsb: string I/O with count > 1 reaches the UART byte by byte" t_outs
+
+t_trace() {
+	run trace 0 --kernel "$GUEST" --trace --cmdline "action=pio n=3" &&
+		[ "$(grep -c 'trace vcpu0 io out port=0xf00 size=1 count=1' "$T/err")" -eq 3 ] &&
+		has "trace vcpu0 io out port=0x604\|trace vcpu0 io out port=0x600 size=1 count=1 data=0x34" err
+}
+check "--trace logs every exit with its port and data" t_trace
+
 t_stats() {
 	run stats 0 --kernel "$GUEST" --stats --cmdline "action=pio n=1000" &&
 		has "unclaimed pio=1000 mmio=0" err
