@@ -8,7 +8,10 @@
  *   echo      read one line from COM1, print it back, power off
  *   pio       n writes to an unclaimed port, then power off (exit-path benchmark)
  *   mmio      n writes to an unclaimed MMIO address, then power off
- *   outs      print a line with one `rep outsb`: a single exit with count > 1
+ *   outs      print a line with one `rep outsb`
+ *   com2      print a line on COM2 (0x2f8), the VMM's second --serial
+ *   ins       `rep insb` 64 bytes from an unclaimed port: KVM batches string input
+ *             into one exit with count > 1; every byte must read as all-ones
  */
 #include "kit.h"
 
@@ -100,6 +103,27 @@ static void do_outs(void)
 	__asm__ volatile("cld; rep outsb" : "+S"(p), "+c"(n) : "d"(0x3f8) : "memory");
 }
 
+static void do_ins(void)
+{
+	static uint8_t buf[64];
+	uint8_t *p = buf;
+	uint32_t n = sizeof(buf), bad = 0;
+
+	__asm__ volatile("cld; rep insb" : "+D"(p), "+c"(n) : "d"(BENCH_PORT) : "memory");
+	for (unsigned i = 0; i < sizeof(buf); i++)
+		bad += buf[i] != 0xff;
+	serial_puts(bad ? "GUEST-REP-INS bad\n" : "GUEST-REP-INS ok\n");
+}
+
+static void do_com2(void)
+{
+	for (const char *p = "GUEST-COM2\r\n"; *p; p++) {
+		while (!(inb(0x2f8 + 5) & 0x20)) /* LSR.THRE */
+			;
+		outb(0x2f8, *p);
+	}
+}
+
 void guest_main(struct hvm_start_info *si)
 {
 	const char *action = cmdline_arg(si, "action");
@@ -120,6 +144,10 @@ void guest_main(struct hvm_start_info *si)
 		do_echo();
 	else if (streq(action, "outs"))
 		do_outs();
+	else if (streq(action, "com2"))
+		do_com2();
+	else if (streq(action, "ins"))
+		do_ins();
 	else if (streq(action, "pio") || streq(action, "mmio"))
 		do_bench(streq(action, "mmio"), n);
 	else

@@ -131,7 +131,13 @@ t_outs() {
 		has "GUEST-REP-OUTS one string instruction" &&
 		[ "$(grep -c . "$T/out")" -eq 1 ]
 }
-check "rep outsb: string I/O with count > 1 reaches the UART byte by byte" t_outs
+check "rep outsb: string output reaches the UART byte by byte" t_outs
+
+t_ins() {
+	run ins 0 --kernel "$GUEST" --trace --cmdline action=ins && has "GUEST-REP-INS ok" &&
+		has "io in port=0xf00 size=1 count=64 data=0xff" err
+}
+check "rep insb: one exit with count 64, every byte all-ones" t_ins
 
 t_trace() {
 	run trace 0 --kernel "$GUEST" --trace --cmdline "action=pio n=3" &&
@@ -139,6 +145,12 @@ t_trace() {
 		has "trace vcpu0 io out port=0x604\|trace vcpu0 io out port=0x600 size=1 count=1 data=0x34" err
 }
 check "--trace logs every exit with its port and data" t_trace
+
+t_com2() {
+	run com2 0 --kernel "$GUEST" --serial stdio --serial "file:$T/ttyS1.log" \
+		--cmdline action=com2 && grep -q GUEST-COM2 "$T/ttyS1.log" && ! has GUEST-COM2
+}
+check "a second --serial is ttyS1 at 0x2f8" t_com2
 
 t_stats() {
 	run stats 0 --kernel "$GUEST" --stats --cmdline "action=pio n=1000" &&
