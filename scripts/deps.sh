@@ -3,7 +3,7 @@
 # Idempotent: installs only what is missing. Set SKIP_APT_INSTALL=1 to only check.
 set -euo pipefail
 PKGS=(build-essential meson ninja-build pkg-config libfdt-dev libcmocka-dev
-      acpica-tools device-tree-compiler
+      acpica-tools device-tree-compiler clang libclang-rt-dev
       qemu-system-x86 busybox-static kmod cpio gzip lz4 e2fsprogs file binutils)
 missing=()
 for p in "${PKGS[@]}"; do

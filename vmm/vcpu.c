@@ -112,13 +112,19 @@ static int vcpu_set_cpuid(struct vcpu *v)
 
 static int vcpu_set_msrs(struct vcpu *v)
 {
-	struct {
+	static const struct kvm_msr_entry e[] = {
+	    {.index = MSR_IA32_MISC_ENABLE, .data = MISC_ENABLE_FAST_STRING},
+	    {.index = MSR_MTRR_DEF_TYPE, .data = MTRR_ENABLE_WB},
+	};
+	/* kvm_msrs ends in a flexible array: build it in a buffer of the right size. */
+	union {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[2];
-	} m = {.hdr.nmsrs = 2,
-	       .e = {{.index = MSR_IA32_MISC_ENABLE, .data = MISC_ENABLE_FAST_STRING},
-		     {.index = MSR_MTRR_DEF_TYPE, .data = MTRR_ENABLE_WB}}};
-	int n = ioctl(v->fd, KVM_SET_MSRS, &m);
+		uint8_t raw[sizeof(struct kvm_msrs) + sizeof(e)];
+	} m = {.hdr.nmsrs = 2};
+	int n;
+
+	memcpy(m.hdr.entries, e, sizeof(e));
+	n = ioctl(v->fd, KVM_SET_MSRS, &m);
 
 	/* Without write-back MTRRs Linux maps all RAM uncached: slow, not fatal. */
 	if (n != 2)

@@ -34,14 +34,15 @@ void serial_puts(const char *s)
 	}
 }
 
-void serial_putu(uint64_t v)
+/* 32-bit: a 64-bit division would need libgcc's __udivdi3, which we do not link. */
+void serial_putu(uint32_t v)
 {
-	char buf[21];
-	int i = 20;
+	char buf[11];
+	int i = 10;
 
 	buf[i] = 0;
 	do {
-		buf[--i] = '0' + (uint32_t)(v % 10);
+		buf[--i] = '0' + v % 10;
 		v /= 10;
 	} while (v);
 	serial_puts(buf + i);

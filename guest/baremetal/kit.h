@@ -51,7 +51,7 @@ void guest_poweroff(void);
 void guest_reset(void);
 void serial_putc(char c);
 void serial_puts(const char *s);
-void serial_putu(uint64_t v);
+void serial_putu(uint32_t v);
 void serial_puthex(uint64_t v);
 int serial_getc(void); /* blocks */
 const char *cmdline_arg(const struct hvm_start_info *si, const char *key);

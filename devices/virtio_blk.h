@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * virtio-blk (virtio 1.2, 5.2). This header has the request parser: a
+ * popped chain in, a checked request out, no I/O and no transport.
+ */
+#ifndef DEVICES_VIRTIO_BLK_H
+#define DEVICES_VIRTIO_BLK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include <linux/virtio_blk.h>
+
+#include "virtq.h"
+
+#define BLK_SECTOR_SIZE 512
+#define BLK_HDR_SIZE	16 /* struct virtio_blk_outhdr */
+#define BLK_RANGE_SIZE	16 /* struct virtio_blk_discard_write_zeroes */
+#define BLK_ID_BYTES	VIRTIO_BLK_ID_BYTES
+
+/*
+ * Ranges one DISCARD/WRITE_ZEROES request may carry. The device advertises
+ * it as max_discard_seg and max_write_zeroes_seg.
+ */
+#define BLK_MAX_RANGES 16
+
+struct blk_range {
+	uint64_t sector;
+	uint32_t num_sectors;
+	uint32_t flags;
+};
+
+struct blk_req {
+	uint32_t type;	 /* VIRTIO_BLK_T_* */
+	uint64_t sector; /* IN/OUT: first sector */
+	/*
+	 * IN/OUT/GET_ID: the data buffers, host pointers into guest RAM
+	 * (writable for IN and GET_ID, readable for OUT).
+	 */
+	struct iovec iov[VIRTQ_MAX_SEGS];
+	unsigned int niov;
+	uint32_t data_len;
+	/* DISCARD/WRITE_ZEROES: the ranges, copied out of guest RAM and checked. */
+	struct blk_range range[BLK_MAX_RANGES];
+	unsigned int nr_ranges;
+	uint8_t *status_ptr; /* the chain's last byte, or NULL if it has none */
+	uint8_t status;	     /* VIRTIO_BLK_S_OK, or how to fail the request */
+};
+
+/*
+ * Check a chain as a virtio-blk request against the disk's size and mode.
+ * Layout (5.2.6): a 16-byte header in the readable bytes (framing is free:
+ * it may be split across descriptors), the data, then the status byte as
+ * the last byte of the last descriptor, which must be writable.
+ *
+ * Returns
+ *   0         the request is valid: do it, then write the status byte
+ *   -EINVAL   the request is invalid: complete it with r->status
+ *             (VIRTIO_BLK_S_IOERR or VIRTIO_BLK_S_UNSUPP) and no data
+ *   -ENOBUFS  there is no status byte, so the request cannot be completed
+ *             at all: the device should set DEVICE_NEEDS_RESET
+ */
+int blk_req_parse(const struct virtq_chain *c, uint64_t capacity_sectors, bool read_only,
+		  struct blk_req *r);
+
+#endif
