@@ -18,7 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../devices/power.h"
 #include "../devices/serial.h"
 #include "../firmware/acpi.h"
 #include "../firmware/bootparams.h"
@@ -28,14 +27,6 @@
 #include "log.h"
 #include "vcpu.h"
 #include "vm.h"
-
-struct irq_ctx {
-	struct vm *vm;
-	uint32_t gsi;
-};
-
-static struct irq_ctx serial_irq[MACHINE_MAX_SERIAL];
-static struct power power_dev;
 
 void vm_request_end(struct vm *vm, enum vm_end why, int code)
 {
@@ -205,10 +196,10 @@ static int vm_add_devices(struct vm *vm)
 	const struct machine_desc *m = &vm->mach;
 	int err;
 
-	power_dev = (struct power){.event = vm_power_event, .ctx = vm};
-	if ((err = bus_register(&vm->bus, BUS_PIO, m->pm_sleep_ctl, 2, power_sleep_io, &power_dev,
+	vm->power = (struct power){.event = vm_power_event, .ctx = vm};
+	if ((err = bus_register(&vm->bus, BUS_PIO, m->pm_sleep_ctl, 2, power_sleep_io, &vm->power,
 				"acpi-sleep")) ||
-	    (err = bus_register(&vm->bus, BUS_PIO, m->pm_reset, 1, power_reset_io, &power_dev,
+	    (err = bus_register(&vm->bus, BUS_PIO, m->pm_reset, 1, power_reset_io, &vm->power,
 				"acpi-reset")))
 		return err;
 	for (int i = 0; i < m->nr_serial; i++) {
@@ -220,8 +211,8 @@ static int vm_add_devices(struct vm *vm)
 			log_msg("--serial file:%s: %s", sc->path, strerror(errno));
 			return err;
 		}
-		serial_irq[i] = (struct irq_ctx){vm, m->serial[i].irq};
-		vm->serial[i] = serial_create(vm->serial_fd[i], vm_serial_irq, &serial_irq[i]);
+		vm->serial_irq[i] = (struct irq_ctx){vm, m->serial[i].irq};
+		vm->serial[i] = serial_create(vm->serial_fd[i], vm_serial_irq, &vm->serial_irq[i]);
 		if (!vm->serial[i])
 			return -errno;
 		err = bus_register(&vm->bus, BUS_PIO, m->serial[i].port, 8, serial_io,
@@ -369,7 +360,7 @@ int vm_run(struct vm *vm, struct console *con)
 	return atomic_load(&vm->end);
 }
 
-void vm_print_stats(const struct vm *vm)
+void vm_print_stats(struct vm *vm)
 {
 	uint64_t sum[VCPU_EXIT_REASONS] = {0};
 
@@ -381,8 +372,8 @@ void vm_print_stats(const struct vm *vm)
 		if (sum[r])
 			fprintf(stderr, " %d=%llu", r, (unsigned long long)sum[r]);
 	fprintf(stderr, "\nvmm: unclaimed pio=%lu mmio=%lu\n",
-		atomic_load(&((struct vm *)vm)->bus.unclaimed[BUS_PIO]),
-		atomic_load(&((struct vm *)vm)->bus.unclaimed[BUS_MMIO]));
+		atomic_load(&vm->bus.unclaimed[BUS_PIO]),
+		atomic_load(&vm->bus.unclaimed[BUS_MMIO]));
 }
 
 void vm_destroy(struct vm *vm)
@@ -405,12 +396,12 @@ void vm_destroy(struct vm *vm)
 	vm->end_fd = -1;
 }
 
-int vm_exit_status(const struct vm *vm)
+int vm_exit_status(struct vm *vm)
 {
 	/* The host's word wins over a guest that ended the run at the same moment. */
 	if (vm->host_signal)
 		return 128 + vm->host_signal;
-	switch (atomic_load(&((struct vm *)vm)->end)) {
+	switch (atomic_load(&vm->end)) {
 	case VM_POWEROFF:
 	case VM_RESET:
 	case VM_HOST_QUIT:

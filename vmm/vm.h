@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "../devices/power.h"
 #include "bus.h"
 #include "cli.h"
 #include "kvm.h"
@@ -20,6 +21,12 @@
 
 struct serial;
 struct vcpu;
+
+/* What a device's interrupt callback needs: the VM and the GSI it drives. */
+struct irq_ctx {
+	struct vm *vm;
+	uint32_t gsi;
+};
 
 /* How a run ended; vm_exit_status() maps these to the process exit status. */
 enum vm_end {
@@ -48,6 +55,8 @@ struct vm {
 	struct bus bus;
 	struct serial *serial[MACHINE_MAX_SERIAL];
 	int serial_fd[MACHINE_MAX_SERIAL];
+	struct irq_ctx serial_irq[MACHINE_MAX_SERIAL];
+	struct power power;
 	struct vcpu *vcpu[MACHINE_MAX_CPUS];
 	int nr_vcpus;
 
@@ -62,10 +71,10 @@ int vm_create(struct vm *vm, const struct vmm_config *cfg);
 struct console;
 /* Run until the guest or the host ends it, serving the console; returns the enum vm_end. */
 int vm_run(struct vm *vm, struct console *con);
-void vm_print_stats(const struct vm *vm);
+void vm_print_stats(struct vm *vm);
 void vm_destroy(struct vm *vm);
 /* Ask every vCPU to stop, recording why (first caller wins). Thread-safe. */
 void vm_request_end(struct vm *vm, enum vm_end why, int code);
-int vm_exit_status(const struct vm *vm);
+int vm_exit_status(struct vm *vm);
 
 #endif
