@@ -64,4 +64,35 @@ struct blk_req {
 int blk_req_parse(const struct virtq_chain *c, uint64_t capacity_sectors, bool read_only,
 		  struct blk_req *r);
 
+/* --- the device: transport ops, I/O thread, disk image ---------------------------------- */
+
+struct guest_mem;
+struct virtio_mmio;
+
+/* An opened, validated, locked image: the VMM fills this. */
+struct blk_disk {
+	int fd;
+	uint64_t size; /* bytes, a multiple of 512 */
+	bool read_only;
+	bool direct;	 /* opened O_DIRECT (cache=none) */
+	char serial[21]; /* GET_ID, NUL-padded, up to 20 bytes */
+};
+
+struct virtio_blk;
+
+/*
+ * Creates the device and its I/O thread. notify_fd: an eventfd the VMM wires
+ * to QueueNotify with KVM_IOEVENTFD (the I/O thread waits on it; -1: the
+ * transport's notify op kicks the thread instead). set_irq/irq_ctx as for
+ * virtio_mmio_init. Returns NULL with errno set.
+ */
+struct virtio_blk *virtio_blk_create(const struct blk_disk *disk, const struct guest_mem *gm,
+				     int notify_fd, void (*set_irq)(void *, int), void *irq_ctx);
+/* The bus handler's opaque, for virtio_mmio_io(). */
+struct virtio_mmio *virtio_blk_transport(struct virtio_blk *b);
+/* fdatasync now (host SIGTERM path). 0 or -errno. */
+int virtio_blk_flush(struct virtio_blk *b);
+/* Stop the thread, flush, free (does not close disk->fd). */
+void virtio_blk_destroy(struct virtio_blk *b);
+
 #endif

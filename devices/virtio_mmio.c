@@ -319,6 +319,17 @@ static void mmio_write_queue(struct virtio_mmio *t, uint64_t offset, uint32_t va
 			  t->queue_sel, t->nr_queues);
 		return;
 	}
+	/*
+	 * After DRIVER_OK the device's I/O thread walks the rings without the
+	 * register lock; without VIRTIO_F_RING_RESET the driver may not touch a
+	 * queue's set-up again until it resets the device (4.2.3.2), so any
+	 * such write, QueueReady included, is hostile and ignored.
+	 */
+	if (mmio_status(t) & VIRTIO_CONFIG_S_DRIVER_OK) {
+		log_guest("virtio-mmio: queue %u set-up written after DRIVER_OK: ignored",
+			  t->queue_sel);
+		return;
+	}
 	if (offset == VIRTIO_MMIO_QUEUE_READY) {
 		mmio_write_queue_ready(t, q, val);
 		return;

@@ -85,6 +85,55 @@ static enum cli_result fail(char *err, size_t errlen, const char *fmt, ...)
 	return CLI_ERROR;
 }
 
+/* One ",key[=value]" item of a --disk spec. */
+static int parse_disk_opt(char *opt, struct disk_cfg *d, char *err, size_t errlen)
+{
+	if (!strcmp(opt, "ro")) {
+		d->read_only = 1;
+	} else if (!strncmp(opt, "serial=", 7)) {
+		if (strlen(opt + 7) > DISK_SERIAL_MAX) {
+			fail(err, errlen, "serial=%s: at most %d characters", opt + 7,
+			     DISK_SERIAL_MAX);
+			return -EINVAL;
+		}
+		strcpy(d->serial, opt + 7);
+	} else if (!strcmp(opt, "cache=writeback")) {
+		d->cache = DISK_CACHE_WRITEBACK;
+	} else if (!strcmp(opt, "cache=none")) {
+		d->cache = DISK_CACHE_NONE;
+	} else {
+		fail(err, errlen, "'%s': want ro, serial=ID, cache=writeback or cache=none", opt);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cli_parse_disk(const char *spec, struct disk_cfg *d, char *err, size_t errlen)
+{
+	char *save, *opt;
+
+	memset(d, 0, sizeof(*d));
+	d->spec = strdup(spec);
+	if (!d->spec)
+		return -ENOMEM;
+	d->path = strtok_r(d->spec, ",", &save);
+	if (!d->path || spec[0] == ',') {
+		fail(err, errlen, "no image path");
+		return -EINVAL;
+	}
+	while ((opt = strtok_r(NULL, ",", &save)))
+		if (parse_disk_opt(opt, d, err, errlen))
+			return -EINVAL;
+	return 0;
+}
+
+void cli_free(struct vmm_config *cfg)
+{
+	for (int i = 0; i < cfg->nr_disks; i++)
+		free(cfg->disk[i].spec);
+	cfg->nr_disks = 0;
+}
+
 static int parse_serial(const char *s, struct serial_cfg *sc)
 {
 	if (!strcmp(s, "stdio"))
@@ -128,6 +177,7 @@ enum cli_result cli_parse(int argc, char **argv, struct vmm_config *cfg, char *e
 		O_DTB,
 		O_STATS,
 		O_TRACE,
+		O_DISK,
 	};
 	static const struct option opts[] = {
 	    {"kernel", required_argument, NULL, O_KERNEL},
@@ -140,6 +190,7 @@ enum cli_result cli_parse(int argc, char **argv, struct vmm_config *cfg, char *e
 	    {"dump-dtb", required_argument, NULL, O_DTB},
 	    {"stats", no_argument, NULL, O_STATS},
 	    {"trace", no_argument, NULL, O_TRACE},
+	    {"disk", required_argument, NULL, O_DISK},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -192,6 +243,16 @@ enum cli_result cli_parse(int argc, char **argv, struct vmm_config *cfg, char *e
 					    optarg, MACHINE_MAX_CPUS);
 			cfg->cpus = n;
 			break;
+		case O_DISK: {
+			char why[160];
+
+			if (cfg->nr_disks == MACHINE_MAX_VIRTIO)
+				return fail(err, errlen, "--disk: at most %d disks",
+					    MACHINE_MAX_VIRTIO);
+			if (cli_parse_disk(optarg, &cfg->disk[cfg->nr_disks++], why, sizeof(why)))
+				return fail(err, errlen, "--disk %s: %s", optarg, why);
+			break;
+		}
 		case O_SERIAL:
 			if (cfg->nr_serial == MACHINE_MAX_SERIAL)
 				return fail(err, errlen, "--serial: at most %d ports",

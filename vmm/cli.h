@@ -16,6 +16,18 @@ struct serial_cfg {
 	const char *path;
 };
 
+enum disk_cache { DISK_CACHE_WRITEBACK, DISK_CACHE_NONE };
+
+#define DISK_SERIAL_MAX 20 /* VIRTIO_BLK_ID_BYTES */
+
+struct disk_cfg {
+	const char *path;
+	int read_only;
+	enum disk_cache cache;
+	char serial[DISK_SERIAL_MAX + 1];
+	char *spec; /* the option's copy, which path points into */
+};
+
 struct vmm_config {
 	const char *kernel;
 	const char *initrd;
@@ -24,6 +36,8 @@ struct vmm_config {
 	int cpus;
 	struct serial_cfg serial[MACHINE_MAX_SERIAL];
 	int nr_serial;
+	struct disk_cfg disk[MACHINE_MAX_VIRTIO];
+	int nr_disks;
 	int reboot_restart;
 	const char *dump_dtb;
 	int stats;
@@ -39,6 +53,9 @@ enum cli_result { CLI_RUN, CLI_EXIT_OK, CLI_ERROR };
 
 /* Parse argv; on CLI_ERROR, err holds one line naming the problem. */
 enum cli_result cli_parse(int argc, char **argv, struct vmm_config *cfg, char *err, size_t errlen);
+/* "PATH[,ro][,serial=ID][,cache=writeback|none]" into d; 0 or -EINVAL with err set. */
+int cli_parse_disk(const char *spec, struct disk_cfg *d, char *err, size_t errlen);
+void cli_free(struct vmm_config *cfg);
 /* "512M", "4G", "65536", "64K": bytes, or -EINVAL / -ERANGE. */
 int cli_parse_size(const char *s, uint64_t *out);
 void cli_usage(FILE *f);

@@ -33,3 +33,18 @@ int machine_init(struct machine_desc *m, uint64_t ram_size, int nr_cpus, int nr_
 	m->pm_reset = PM_RESET_PORT;
 	return 0;
 }
+
+int machine_add_virtio(struct machine_desc *m, uint32_t device_id)
+{
+	int i = m->nr_virtio;
+
+	if (i == MACHINE_MAX_VIRTIO)
+		return -ENOSPC;
+	m->virtio[i] = (struct virtio_mmio_desc){
+	    .base = LAYOUT_VIRTIO_MMIO + i * LAYOUT_VIRTIO_MMIO_SIZE,
+	    .irq = MACHINE_VIRTIO_GSI + i,
+	    .device_id = device_id,
+	};
+	m->nr_virtio++;
+	return i;
+}

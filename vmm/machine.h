@@ -49,7 +49,13 @@ struct machine_desc {
 #define PM_RESET_VALUE	  0x1
 #define PM_S5_TYPE	  5 /* SLP_TYP of \_S5 */
 
+/* virtio-mmio devices take GSIs 16..23: IOAPIC pins no ISA device claims. */
+#define MACHINE_VIRTIO_GSI 16
+
 /* Lay out RAM around the 32-bit MMIO hole and fill in the default devices. */
 int machine_init(struct machine_desc *m, uint64_t ram_size, int nr_cpus, int nr_serial);
+
+/* Give a virtio-mmio device the next 4 KiB window and GSI; its index or -ENOSPC. */
+int machine_add_virtio(struct machine_desc *m, uint32_t device_id);
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/virtio_ids.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +22,14 @@ static int dump_dtb(const struct vmm_config *cfg)
 {
 	static uint8_t buf[64 << 10];
 	struct machine_desc m;
-	long n;
+	long n = 0;
 	int fd;
 
-	if (machine_init(&m, cfg->mem, cfg->cpus, cfg->nr_serial) ||
-	    (n = fdt_build(&m, cfg->cmdline, buf, sizeof(buf))) < 0) {
+	if (machine_init(&m, cfg->mem, cfg->cpus, cfg->nr_serial))
+		n = -EINVAL;
+	for (int i = 0; i < cfg->nr_disks && !n; i++)
+		machine_add_virtio(&m, VIRTIO_ID_BLOCK);
+	if (n || (n = fdt_build(&m, cfg->cmdline, buf, sizeof(buf))) < 0) {
 		log_msg("--dump-dtb: cannot build the device tree");
 		return EXIT_FAILURE_VMM;
 	}

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "../devices/power.h"
+#include "../devices/virtio_blk.h"
 #include "bus.h"
 #include "cli.h"
 #include "kvm.h"
@@ -57,6 +58,12 @@ struct vm {
 	int serial_fd[MACHINE_MAX_SERIAL];
 	struct irq_ctx serial_irq[MACHINE_MAX_SERIAL];
 	struct power power;
+	struct blk_disk disk[MACHINE_MAX_VIRTIO];
+	struct virtio_blk *blk[MACHINE_MAX_VIRTIO];
+	int blk_notify_fd[MACHINE_MAX_VIRTIO]; /* ioeventfd on QueueNotify */
+	int blk_irq_fd[MACHINE_MAX_VIRTIO];    /* irqfd on the device's GSI */
+	int nr_disks;
+	char *cmdline; /* the user's, plus virtio_mmio.device= for each device */
 	struct vcpu *vcpu[MACHINE_MAX_CPUS];
 	int nr_vcpus;
 

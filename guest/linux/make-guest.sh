@@ -44,6 +44,11 @@
 #   bench=blk       sequential O_DIRECT write + read of /dev/vda (1 MiB blocks):
 #                   "GUEST-BLK-WRITE|READ|READ-BUFFERED <bytes> <secs> <MB/s> rc=<n>"
 #   bench=ext4      mount /dev/vda (ext4, ro), print "GUEST-EXT4-OK <sha256 of numbers.txt>"
+#   bench=disks     "GUEST-DISK vdX sectors=N ro=0|1 serial=ID" for every virtio disk
+#   bench=ext4write write /mnt/written.txt on /dev/vda, sync: "GUEST-EXT4-WRITTEN <sha256>"
+#   bench=ext4sync  write /mnt/synced.txt, sync, "GUEST-SYNCED <sha256>", then wait forever
+#   bench=ext4read  "GUEST-EXT4-READ <file> <sha256>" for the files the two modes above wrote
+#   bench=rowrite   try to write /dev/vda: "GUEST-RO-WRITE rc=N" (non-zero on a ro disk)
 #   benchexit=reboot  every mode that powers off uses "reboot -f" instead (for a VMM without
 #                     ACPI: pair it with reboot=t or reboot=k on the command line)
 # bench= wins over guest=. Every bench mode ends with "GUEST-BENCH-DONE" just before power off.
@@ -324,6 +329,40 @@ ext4)
     else
         echo "GUEST-EXT4-FAIL"
     fi
+    finish ;;
+disks)   # what the guest sees of each virtio disk
+    for d in /sys/block/vd*; do
+        [ -e "$d" ] || continue
+        echo "GUEST-DISK $(basename "$d") sectors=$(cat "$d/size") ro=$(cat "$d/ro") serial=$(cat "$d/serial" 2>/dev/null)"
+    done
+    finish ;;
+ext4write)   # write a file on /dev/vda, sync, report its hash
+    if mount -t ext4 /dev/vda /mnt; then
+        seq 1 50000 > /mnt/written.txt
+        sync
+        echo "GUEST-EXT4-WRITTEN $(sha256sum /mnt/written.txt | cut -d' ' -f1)"
+        umount /mnt
+    else
+        echo "GUEST-EXT4-FAIL"
+    fi
+    finish ;;
+ext4sync)    # write, sync, say so, then wait to be killed (the host checks the image)
+    mount -t ext4 /dev/vda /mnt && seq 1 50000 > /mnt/synced.txt && sync &&
+        echo "GUEST-SYNCED $(sha256sum /mnt/synced.txt | cut -d' ' -f1)"
+    while :; do sleep 3600; done ;;
+ext4read)    # print the hash of a file an earlier boot wrote
+    if mount -t ext4 -o ro /dev/vda /mnt; then
+        for f in written.txt synced.txt; do
+            [ -f /mnt/$f ] && echo "GUEST-EXT4-READ $f $(sha256sum /mnt/$f | cut -d' ' -f1)"
+        done
+        umount /mnt
+    else
+        echo "GUEST-EXT4-FAIL"
+    fi
+    finish ;;
+rowrite)     # a write to a read-only disk must fail in the guest
+    dd if=/dev/zero of=/dev/vda bs=4096 count=1 oflag=direct 2>/dev/null
+    echo "GUEST-RO-WRITE rc=$?"
     finish ;;
 *)
     echo "GUEST-UNKNOWN-BENCH $bench"

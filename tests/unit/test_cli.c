@@ -105,6 +105,38 @@ static void test_errors(void **state)
 	expect_error(PARSE("--kernel", "k", "extra"), "unexpected argument 'extra'");
 }
 
+static void test_disks(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("--kernel", "k", "--disk", "/a.img", "--disk",
+			       "/b.img,ro,serial=SER-1,cache=none"),
+			 CLI_RUN);
+	assert_int_equal(cfg.nr_disks, 2);
+	assert_string_equal(cfg.disk[0].path, "/a.img");
+	assert_int_equal(cfg.disk[0].read_only, 0);
+	assert_int_equal(cfg.disk[0].cache, DISK_CACHE_WRITEBACK);
+	assert_string_equal(cfg.disk[0].serial, "");
+	assert_string_equal(cfg.disk[1].path, "/b.img");
+	assert_int_equal(cfg.disk[1].read_only, 1);
+	assert_int_equal(cfg.disk[1].cache, DISK_CACHE_NONE);
+	assert_string_equal(cfg.disk[1].serial, "SER-1");
+	cli_free(&cfg);
+	expect_error(PARSE("--kernel", "k", "--disk", "a,rw"), "--disk a,rw: 'rw': want ro");
+	cli_free(&cfg);
+	expect_error(PARSE("--kernel", "k", "--disk", "a,cache=unsafe"), "'cache=unsafe'");
+	cli_free(&cfg);
+	expect_error(PARSE("--kernel", "k", "--disk", "a,serial=123456789012345678901"),
+		     "at most 20 characters");
+	cli_free(&cfg);
+	expect_error(PARSE("--kernel", "k", "--disk", ",ro"), "no image path");
+	cli_free(&cfg);
+	expect_error(PARSE("--kernel", "k", "--disk", "1", "--disk", "2", "--disk", "3", "--disk",
+			   "4", "--disk", "5", "--disk", "6", "--disk", "7", "--disk", "8",
+			   "--disk", "9"),
+		     "at most 8 disks");
+	cli_free(&cfg);
+}
+
 static void test_dump_dtb_needs_no_kernel(void **state)
 {
 	(void)state;
@@ -119,6 +151,7 @@ int main(void)
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_full),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_disks),
 	    cmocka_unit_test(test_dump_dtb_needs_no_kernel),
 	};
 

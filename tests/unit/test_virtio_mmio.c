@@ -328,12 +328,12 @@ static void test_notify(void **state)
 	wr(e, VIRTIO_MMIO_QUEUE_NOTIFY, 0xffff);
 	wr(e, VIRTIO_MMIO_QUEUE_NOTIFY, 0x10000);
 	assert_int_equal(e->f.notify_calls, 2);
-	/* A queue taken down is not kicked. */
+	/* Hostile: taking a queue down after DRIVER_OK is ignored; it keeps running. */
 	wr(e, VIRTIO_MMIO_QUEUE_SEL, 1);
 	wr(e, VIRTIO_MMIO_QUEUE_READY, 0);
-	assert_int_equal(rd(e, VIRTIO_MMIO_QUEUE_READY), 0);
+	assert_int_equal(rd(e, VIRTIO_MMIO_QUEUE_READY), 1);
 	wr(e, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
-	assert_int_equal(e->f.notify_calls, 2);
+	assert_int_equal(e->f.notify_calls, 3);
 }
 
 static void test_notify_before_driver_ok(void **state)
@@ -608,9 +608,15 @@ static void test_addresses_locked_while_ready(void **state)
 	/* QueueReady=1 again changes nothing either. */
 	wr(e, VIRTIO_MMIO_QUEUE_READY, 1);
 	assert_true(q->ready);
-	/* Linux's del_vq: ready 0, then the queue may be set up anew. */
+	/* Hostile: QueueReady=0 after DRIVER_OK is ignored too (the I/O thread owns the rings). */
+	wr(e, VIRTIO_MMIO_QUEUE_READY, 0);
+	assert_int_equal(rd(e, VIRTIO_MMIO_QUEUE_READY), 1);
+	/* Linux's removal: reset the device, then del_vq writes ready 0; set up anew. */
+	wr(e, VIRTIO_MMIO_STATUS, 0);
+	wr(e, VIRTIO_MMIO_QUEUE_SEL, 0);
 	wr(e, VIRTIO_MMIO_QUEUE_READY, 0);
 	assert_int_equal(rd(e, VIRTIO_MMIO_QUEUE_READY), 0);
+	wr(e, VIRTIO_MMIO_QUEUE_NUM, QMAX); /* the reset forgot the size too */
 	queue_addrs(e, 0x80000, 0x84000, 0x88000);
 	assert_true(q->desc_gpa == 0x80000);
 	wr(e, VIRTIO_MMIO_QUEUE_READY, 1);

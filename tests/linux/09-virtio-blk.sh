@@ -1,0 +1,52 @@
+# testhost-timeout: 900
+# virtio-blk with Debian's stock kernel (no virtio_mmio.device= support: it finds the disks in
+# the DSDT): read a known file, a read-only disk, write + sync + e2fsck + debugfs, SIGKILL right
+# after sync, two disks with serial numbers, and the image lock.
+. /t/lib.sh; . /t/helpers.inc
+V=$G/vmlinuz
+RD="--initrd $G/initramfs.cpio.gz"
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+cp "$G/disk.ext4" /tmp/ro.ext4
+before=$(sha /tmp/ro.ext4)
+
+echo "== read a known file from an ext4 image"
+vmm_boot /tmp/o "$V" 0 --disk /tmp/ro.ext4,ro --cmdline "console=ttyS0 bench=ext4"
+expect_line /tmp/o "^GUEST-EXT4-OK $(cat "$G/disk.ext4.sha256")" "numbers.txt hash matches"
+
+echo "== read-only: a guest write fails in the guest, the image stays byte for byte"
+vmm_boot /tmp/o "$V" 0 --disk /tmp/ro.ext4,ro --cmdline "console=ttyS0 bench=rowrite"
+expect_line /tmp/o '^GUEST-RO-WRITE rc=[1-9]' "the write failed in the guest"
+expect_eq "$(sha /tmp/ro.ext4)" "$before" "ro image hash"
+
+echo "== write, sync, power off; e2fsck and debugfs on the host; read back in a new boot"
+cp "$G/disk.ext4" /tmp/rw.ext4
+vmm_boot /tmp/o "$V" 0 --disk /tmp/rw.ext4 --cmdline "console=ttyS0 bench=ext4write"
+w=$(line_value /tmp/o GUEST-EXT4-WRITTEN)
+check "guest wrote written.txt" [ -n "$w" ]
+run_capture /tmp/fsck 60 /t/e2fsck -fn /tmp/rw.ext4
+expect_eq "$?" 0 "e2fsck -fn"
+expect_eq "$(/t/debugfs -R 'cat /written.txt' /tmp/rw.ext4 2>/dev/null | sha256sum | cut -d' ' -f1)" \
+    "$w" "written.txt read by debugfs"
+vmm_boot /tmp/o "$V" 0 --disk /tmp/rw.ext4,ro --cmdline "console=ttyS0 bench=ext4read"
+expect_line /tmp/o "^GUEST-EXT4-READ written.txt $w" "read back by a new boot"
+
+echo "== SIGKILL right after the guest's sync: the data is on the host; the image is locked"
+cp "$G/disk.ext4" /tmp/k.ext4
+vmm --kernel "$V" $RD --disk /tmp/k.ext4 --cmdline "console=ttyS0 bench=ext4sync" \
+    </dev/null >/tmp/k 2>&1 &
+pid=$!
+check "guest synced" wait_for /tmp/k '^GUEST-SYNCED' 300
+run_capture /tmp/lock 30 vmm --kernel "$V" $RD --disk /tmp/k.ext4 --cmdline "console=ttyS0"
+expect_eq "$?" 2 "a second VMM on the same image"
+expect_line /tmp/lock 'locked by another process' "it says why"
+kill -KILL $pid; wait $pid 2>/dev/null
+s=$(line_value /tmp/k GUEST-SYNCED | tr -d '\r')
+expect_eq "$(/t/debugfs -R 'cat /synced.txt' /tmp/k.ext4 2>/dev/null | sha256sum | cut -d' ' -f1)" \
+    "$s" "synced.txt survived SIGKILL"
+
+echo "== two disks, serial numbers in /sys/block/vd*/serial"
+vmm_boot /tmp/o "$V" 0 --disk /tmp/ro.ext4,ro,serial=FIRST-DISK \
+    --disk /tmp/rw.ext4,serial=SECOND-0123456789 --cmdline "console=ttyS0 bench=disks"
+expect_line /tmp/o "^GUEST-DISK vda sectors=131072 ro=1 serial=FIRST-DISK" "vda"
+expect_line /tmp/o "^GUEST-DISK vdb sectors=131072 ro=0 serial=SECOND-0123456789" "vdb"
+finish
