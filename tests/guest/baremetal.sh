@@ -185,6 +185,51 @@ long=$(head -c 70000 /dev/zero | tr '\0' a)
 check "command line too long" bad longcmd "--cmdline: 70000 bytes" --kernel "$GUEST" \
 	--cmdline "$long"
 
+truncate -s 1M "$T/disk.img"
+truncate -s 1000 "$T/odd.img"
+check "missing disk image" bad nodisk "--disk $T/nope.img: No such file" --kernel "$GUEST" \
+	--disk "$T/nope.img"
+check "empty disk image" bad emptydisk "empty image" --kernel "$GUEST" --disk "$T/empty"
+check "disk not whole sectors" bad odddisk "not a multiple of 512" --kernel "$GUEST" \
+	--disk "$T/odd.img"
+check "disk is a directory" bad dirdisk "--disk $T: Is a directory" --kernel "$GUEST" \
+	--disk "$T"
+check "disk is a directory, ro" bad dirdiskro "not a file or block device" --kernel "$GUEST" \
+	--disk "$T,ro"
+check "bad disk option" bad diskopt "'cache=unsafe'" --kernel "$GUEST" \
+	--disk "$T/disk.img,cache=unsafe"
+
+# Locks: readers share an image, a writer excludes everyone (and is excluded).
+t_lock() {
+	local st ok=0
+	mkfifo "$T/in3"
+	"$VMM" --kernel "$GUEST" --disk "$T/disk.img" --cmdline action=echo <"$T/in3" \
+		>"$T/out" 2>"$T/err" &
+	local pid=$!
+	exec 8>"$T/in3"
+	for _ in $(seq 100); do has GUEST-ECHO-READY && break; sleep 0.1; done
+	timeout 20 "$VMM" --kernel "$GUEST" --disk "$T/disk.img" --cmdline action=hello \
+		>/dev/null 2>"$T/err2" </dev/null
+	st=$?
+	[ $st -eq 2 ] && grep -q "locked by another process" "$T/err2" || ok=1
+	timeout 20 "$VMM" --kernel "$GUEST" --disk "$T/disk.img,ro" --cmdline action=hello \
+		>/dev/null 2>&1 </dev/null && ok=1
+	kill -TERM $pid; wait $pid
+	exec 8>&-
+	# two readers at once are fine
+	"$VMM" --kernel "$GUEST" --disk "$T/disk.img,ro" --cmdline action=echo <"$T/in3" \
+		>"$T/out" 2>"$T/err" &
+	pid=$!
+	exec 8>"$T/in3"
+	for _ in $(seq 100); do has GUEST-ECHO-READY && break; sleep 0.1; done
+	timeout 20 "$VMM" --kernel "$GUEST" --disk "$T/disk.img,ro" --cmdline action=hello \
+		>/dev/null 2>&1 </dev/null || ok=1
+	kill -TERM $pid; wait $pid
+	exec 8>&-
+	return $ok
+}
+check "image locks: rw excludes rw and ro, ro shares with ro" t_lock
+
 t_help() { run help 0 --help && has "usage: vmm" && run version 0 --version && has "vmm "; }
 check "--help and --version" t_help
 
