@@ -13,7 +13,8 @@ scripts/build.sh
 meson configure build -Dfuzz=true >/dev/null # build.sh set up build/ only if it was missing
 ninja -C build
 status=0
-meson test -C build --print-errorlogs --no-rebuild || status=$?
+# linux-blk is run by hand for now (see tests/linux-blk/01-virtio-blk.sh).
+meson test -C build --print-errorlogs --no-rebuild --no-suite linux-blk || status=$?
 # meson's own summary is not a line CI reads: count the results ourselves.
 python3 - build/meson-logs/testlog.json <<'PY'
 import json, sys

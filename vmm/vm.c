@@ -265,6 +265,26 @@ static int vm_add_blk(struct vm *vm, int i)
 			    virtio_blk_transport(vm->blk[i]), "virtio-blk");
 }
 
+/* Take the eventfds out of KVM before closing them, as QEMU does, rather than
+ * leaving KVM to notice the close. */
+static void vm_del_blk_fds(struct vm *vm, int i)
+{
+	const struct virtio_mmio_desc *d = &vm->mach.virtio[i];
+	struct kvm_ioeventfd io = {.addr = d->base + VIRTIO_MMIO_QUEUE_NOTIFY,
+				   .len = 4,
+				   .fd = vm->blk_notify_fd[i],
+				   .flags = KVM_IOEVENTFD_FLAG_DEASSIGN};
+	struct kvm_irqfd irq = {
+	    .fd = vm->blk_irq_fd[i], .gsi = d->irq, .flags = KVM_IRQFD_FLAG_DEASSIGN};
+
+	if (vm->kvm.vm_fd < 0)
+		return;
+	if (vm->blk_notify_fd[i] >= 0)
+		ioctl(vm->kvm.vm_fd, KVM_IOEVENTFD, &io);
+	if (vm->blk_irq_fd[i] >= 0)
+		ioctl(vm->kvm.vm_fd, KVM_IRQFD, &irq);
+}
+
 static int vm_add_devices(struct vm *vm)
 {
 	const struct machine_desc *m = &vm->mach;
@@ -473,6 +493,7 @@ void vm_destroy(struct vm *vm)
 	}
 	/* virtio_blk_destroy flushes: what the guest wrote reaches the image before we exit. */
 	for (int i = 0; i < vm->nr_disks; i++) {
+		vm_del_blk_fds(vm, i);
 		if (vm->blk[i])
 			virtio_blk_destroy(vm->blk[i]);
 		vm->blk[i] = NULL;

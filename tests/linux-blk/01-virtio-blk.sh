@@ -2,10 +2,19 @@
 # virtio-blk with Debian's stock kernel (no virtio_mmio.device= support: it finds the disks in
 # the DSDT): read a known file, a read-only disk, write + sync + e2fsck + debugfs, SIGKILL right
 # after sync, two disks with serial numbers, and the image lock.
+# Suite linux-blk, run by hand (meson test -C build --suite linux-blk), not yet by CI: it
+# passed 3 runs of 4; in the fourth the test host's kernel (L1, nested SVM under TCG) wedged
+# right after the e2fsck step, spinning, and no scenario timeout fired. Under investigation.
 . /t/lib.sh; . /t/helpers.inc
 V=$G/vmlinuz
 RD="--initrd $G/initramfs.cpio.gz"
 sha() { sha256sum "$1" | cut -d' ' -f1; }
+# debugfs_sha IMAGE PATH: the hash of a file in an ext4 image, read on the host side
+debugfs_sha() {
+    timeout 120 /t/debugfs -R "dump $2 /tmp/dump.out" "$1" </dev/null >/tmp/debugfs.log 2>&1 ||
+        { echo "debugfs failed:"; cat /tmp/debugfs.log; }
+    sha /tmp/dump.out
+}
 cp "$G/disk.ext4" /tmp/ro.ext4
 before=$(sha /tmp/ro.ext4)
 
@@ -23,10 +32,9 @@ cp "$G/disk.ext4" /tmp/rw.ext4
 vmm_boot /tmp/o "$V" 0 --disk /tmp/rw.ext4 --cmdline "console=ttyS0 bench=ext4write"
 w=$(line_value /tmp/o GUEST-EXT4-WRITTEN)
 check "guest wrote written.txt" [ -n "$w" ]
-run_capture /tmp/fsck 60 /t/e2fsck -fn /tmp/rw.ext4
+run_capture /tmp/fsck 120 /t/e2fsck -fn /tmp/rw.ext4
 expect_eq "$?" 0 "e2fsck -fn"
-expect_eq "$(/t/debugfs -R 'cat /written.txt' /tmp/rw.ext4 2>/dev/null | sha256sum | cut -d' ' -f1)" \
-    "$w" "written.txt read by debugfs"
+expect_eq "$(debugfs_sha /tmp/rw.ext4 /written.txt)" "$w" "written.txt read by debugfs"
 vmm_boot /tmp/o "$V" 0 --disk /tmp/rw.ext4,ro --cmdline "console=ttyS0 bench=ext4read"
 expect_line /tmp/o "^GUEST-EXT4-READ written.txt $w" "read back by a new boot"
 
@@ -41,8 +49,7 @@ expect_eq "$?" 2 "a second VMM on the same image"
 expect_line /tmp/lock 'locked by another process' "it says why"
 kill -KILL $pid; wait $pid 2>/dev/null
 s=$(line_value /tmp/k GUEST-SYNCED | tr -d '\r')
-expect_eq "$(/t/debugfs -R 'cat /synced.txt' /tmp/k.ext4 2>/dev/null | sha256sum | cut -d' ' -f1)" \
-    "$s" "synced.txt survived SIGKILL"
+expect_eq "$(debugfs_sha /tmp/k.ext4 /synced.txt)" "$s" "synced.txt survived SIGKILL"
 
 echo "== two disks, serial numbers in /sys/block/vd*/serial"
 vmm_boot /tmp/o "$V" 0 --disk /tmp/ro.ext4,ro,serial=FIRST-DISK \
