@@ -26,6 +26,7 @@
 #include "devices/virtio_blk.h"
 #include "devices/virtio_mmio.h"
 #include "vmm/mem.h"
+#include "tests/lib/vdrv.h"
 
 #define RAM_SIZE   (64ULL << 20)
 #define IMG_SIZE   (256ULL << 20)
@@ -47,11 +48,10 @@ struct pattern {
 };
 
 struct drv {
-	struct guest_mem gm;
+	struct vdrv v; /* RAM, rings, MMIO window: tests/lib/vdrv.c */
 	uint8_t *ram;
-	struct virtio_mmio *t;
 	int kick_fd, fd;
-	uint16_t avail_idx, kicked_idx, last_used;
+	uint16_t kicked_idx, last_used;
 	uint64_t next_off, rng;
 };
 
@@ -69,44 +69,10 @@ static void no_irq(void *ctx, int level)
 	(void)level;
 }
 
-static uint32_t rd(struct drv *d, uint64_t off)
-{
-	uint32_t v = 0;
-
-	virtio_mmio_io(d->t, off, &v, 4, false);
-	return v;
-}
-
-static void wr(struct drv *d, uint64_t off, uint32_t v)
-{
-	virtio_mmio_io(d->t, off, &v, 4, true);
-}
-
 static int drv_init(struct drv *d)
 {
-	uint64_t f;
-
-	memset(d->ram, 0, HDR_GPA);
-	d->avail_idx = d->kicked_idx = d->last_used = 0;
-	wr(d, VIRTIO_MMIO_STATUS, 0);
-	wr(d, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
-	wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
-	f = (uint64_t)rd(d, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
-	wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-	f |= rd(d, VIRTIO_MMIO_DEVICE_FEATURES);
-	wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	wr(d, VIRTIO_MMIO_DRIVER_FEATURES, f >> 32);
-	wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	wr(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)f);
-	wr(d, VIRTIO_MMIO_STATUS, 0xb);
-	wr(d, VIRTIO_MMIO_QUEUE_SEL, 0);
-	wr(d, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
-	wr(d, VIRTIO_MMIO_QUEUE_DESC_LOW, DESC_GPA);
-	wr(d, VIRTIO_MMIO_QUEUE_AVAIL_LOW, AVAIL_GPA);
-	wr(d, VIRTIO_MMIO_QUEUE_USED_LOW, USED_GPA);
-	wr(d, VIRTIO_MMIO_QUEUE_READY, 1);
-	wr(d, VIRTIO_MMIO_STATUS, 0xf);
-	return rd(d, VIRTIO_MMIO_STATUS) == 0xf ? 0 : -EIO;
+	d->kicked_idx = d->last_used = 0;
+	return vdrv_init(&d->v, vdrv_probe(&d->v));
 }
 
 static uint64_t next_sector(struct drv *d, const struct pattern *p)
@@ -125,43 +91,34 @@ static uint64_t next_sector(struct drv *d, const struct pattern *p)
 	return off / 512;
 }
 
-static void desc_set(struct drv *d, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags)
-{
-	struct vring_desc v = {addr, len, flags, (uint16_t)(i + 1)};
-
-	memcpy(d->ram + DESC_GPA + 16 * (uint64_t)i, &v, sizeof(v));
-}
-
 /* Slot s owns descriptors 3s..3s+2, header s, status s, buffer s. */
 static void submit(struct drv *d, unsigned int s, const struct pattern *p)
 {
 	struct virtio_blk_outhdr h = {p->write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, 0,
 				      next_sector(d, p)};
-	uint16_t *ring = (uint16_t *)(d->ram + AVAIL_GPA + 4);
+	const struct vdrv_seg segs[3] = {
+	    {HDR_GPA + 16 * s, 16, false},
+	    {DATA_GPA + (uint64_t)s * (1 << 20), p->len, !p->write},
+	    {STATUS_GPA + s, 1, true},
+	};
 
 	memcpy(d->ram + HDR_GPA + 16 * s, &h, sizeof(h));
-	desc_set(d, 3 * s, HDR_GPA + 16 * s, 16, VRING_DESC_F_NEXT);
-	desc_set(d, 3 * s + 1, DATA_GPA + (uint64_t)s * (1 << 20), p->len,
-		 VRING_DESC_F_NEXT | (p->write ? 0 : VRING_DESC_F_WRITE));
-	desc_set(d, 3 * s + 2, STATUS_GPA + s, 1, VRING_DESC_F_WRITE);
-	ring[d->avail_idx % QSIZE] = 3 * s;
-	d->avail_idx++;
+	d->v.next_desc = 3 * s;
+	vdrv_add_chain(&d->v, segs, 3);
 }
 
 /* Publish, and kick only if the device asked for it (EVENT_IDX), as Linux does. */
 static void publish(struct drv *d)
 {
-	uint16_t avail_event;
+	uint16_t idx = d->v.avail_idx;
 	uint64_t one = 1;
 
-	__atomic_store_n((uint16_t *)(d->ram + AVAIL_GPA + 2), d->avail_idx, __ATOMIC_RELEASE);
+	vdrv_publish(&d->v);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	avail_event =
-	    __atomic_load_n((uint16_t *)(d->ram + USED_GPA + 4 + 8 * QSIZE), __ATOMIC_RELAXED);
-	if (vring_need_event(avail_event, d->avail_idx, d->kicked_idx) &&
+	if (vring_need_event(vdrv_avail_event(&d->v), idx, d->kicked_idx) &&
 	    write(d->kick_fd, &one, sizeof(one)) < 0)
 		perror("kick");
-	d->kicked_idx = d->avail_idx;
+	d->kicked_idx = idx;
 }
 
 static double run_device(struct drv *d, const struct pattern *p)
@@ -174,8 +131,7 @@ static double run_device(struct drv *d, const struct pattern *p)
 		submit(d, s, p);
 	publish(d);
 	while (inflight) {
-		uint16_t used =
-		    __atomic_load_n((uint16_t *)(d->ram + USED_GPA + 2), __ATOMIC_ACQUIRE);
+		uint16_t used = vdrv_used_idx(&d->v);
 		bool more = now_ns() < end;
 
 		/* Spin like a polling driver: sleeping here would make the driver the bottleneck.
@@ -185,10 +141,10 @@ static double run_device(struct drv *d, const struct pattern *p)
 			continue;
 		}
 		for (; d->last_used != used; d->last_used++) {
-			uint32_t *el = (uint32_t *)(d->ram + USED_GPA + 4 +
-						    8 * (uint64_t)(d->last_used % QSIZE));
+			uint32_t id, len;
 
-			s = el[0] / 3;
+			vdrv_used_elem(&d->v, d->last_used, &id, &len);
+			s = id / 3;
 			if (d->ram[STATUS_GPA + s] != VIRTIO_BLK_S_OK) {
 				fprintf(stderr, "blk-model: request failed\n");
 				exit(1);
@@ -264,9 +220,9 @@ int main(int argc, char **argv)
 	struct drv d = {.rng = 0x9e3779b97f4a7c15ULL};
 	unsigned int i, r;
 
-	if (posix_memalign((void **)&d.ram, 4096, RAM_SIZE) ||
-	    guest_mem_add(&d.gm, 0, d.ram, RAM_SIZE))
+	if (vdrv_ram_alloc(&d.v, RAM_SIZE, QSIZE, DESC_GPA, AVAIL_GPA, USED_GPA))
 		return 1;
+	d.ram = d.v.ram;
 	memset(d.ram, 0xa5, RAM_SIZE);
 	d.fd = disk.fd = make_image();
 	d.kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -274,12 +230,12 @@ int main(int argc, char **argv)
 		perror("blk-model: setup");
 		return 1;
 	}
-	b = virtio_blk_create(&disk, &d.gm, d.kick_fd, no_irq, NULL);
+	b = virtio_blk_create(&disk, &d.v.gm, d.kick_fd, no_irq, NULL);
 	if (!b) {
 		perror("blk-model: virtio_blk_create");
 		return 1;
 	}
-	d.t = virtio_blk_transport(b);
+	d.v.t = virtio_blk_transport(b);
 	for (i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
 		double dev = 0, raw = 0;
 
@@ -309,6 +265,6 @@ int main(int argc, char **argv)
 	virtio_blk_destroy(b);
 	close(d.kick_fd);
 	close(d.fd);
-	free(d.ram);
+	vdrv_ram_free(&d.v);
 	return 0;
 }

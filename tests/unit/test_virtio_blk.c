@@ -26,6 +26,7 @@
 #include "devices/virtio_blk.h"
 #include "devices/virtio_mmio.h"
 #include "vmm/mem.h"
+#include "tests/lib/vdrv.h"
 
 #define RAM_SIZE   0x100000ULL /* 1 MiB at GPA 0 */
 #define IMG_SIZE   0x100000ULL /* 1 MiB: 2048 sectors */
@@ -46,23 +47,13 @@
 #define S_DOK  VIRTIO_CONFIG_S_DRIVER_OK
 #define S_NR   VIRTIO_CONFIG_S_NEEDS_RESET
 
-struct seg {
-	uint64_t gpa;
-	uint32_t len;
-	bool write;
-};
-
 struct env {
-	struct guest_mem gm;
-	uint8_t *ram;
+	struct vdrv d; /* the driver: RAM, rings, MMIO window */
 	char path[64];
 	int fd;
 	int notify_fd; /* ours, or -1: kick through QueueNotify */
 	struct blk_disk disk;
 	struct virtio_blk *b;
-	struct virtio_mmio *t;
-	uint16_t avail_idx; /* driver's shadow */
-	uint16_t next_desc;
 	int irq_calls, irq_level; /* atomics: set by the I/O thread */
 };
 
@@ -79,114 +70,38 @@ static void fake_set_irq(void *ctx, int level)
 	__atomic_store_n(&e->irq_level, level, __ATOMIC_SEQ_CST);
 }
 
-/* --- MMIO ------------------------------------------------------------------------------------ */
+/* --- the driver (tests/lib/vdrv.c) ----------------------------------------------------------- */
 
 static uint32_t rd(struct env *e, uint64_t off)
 {
-	uint32_t v = 0xdeadbeef;
-
-	virtio_mmio_io(e->t, off, &v, 4, false);
-	return v;
+	return vdrv_rd(&e->d, off);
 }
 
 static void wr(struct env *e, uint64_t off, uint32_t v)
 {
-	virtio_mmio_io(e->t, off, &v, 4, true);
+	vdrv_wr(&e->d, off, v);
 }
 
 static uint64_t probe_features(struct env *e)
 {
-	uint64_t f;
-
 	assert_int_equal(rd(e, VIRTIO_MMIO_MAGIC_VALUE), 0x74726976);
 	assert_int_equal(rd(e, VIRTIO_MMIO_VERSION), 2);
 	assert_int_equal(rd(e, VIRTIO_MMIO_DEVICE_ID), 2);
-	wr(e, VIRTIO_MMIO_STATUS, 0);
-	wr(e, VIRTIO_MMIO_STATUS, S_ACK);
-	wr(e, VIRTIO_MMIO_STATUS, S_ACK | S_DRV);
-	wr(e, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
-	f = (uint64_t)rd(e, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
-	wr(e, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-	return f | rd(e, VIRTIO_MMIO_DEVICE_FEATURES);
+	return vdrv_probe(&e->d);
 }
 
 /* The whole Linux init, taking every offered feature; the ring memory starts zeroed. */
 static void linux_init(struct env *e)
 {
-	uint64_t f = probe_features(e);
-
-	memset(e->ram + DESC_GPA, 0, USED_GPA + 0x1000 - DESC_GPA);
-	e->avail_idx = 0;
-	e->next_desc = 0;
-	wr(e, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	wr(e, VIRTIO_MMIO_DRIVER_FEATURES, f >> 32);
-	wr(e, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	wr(e, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)f);
-	wr(e, VIRTIO_MMIO_STATUS, S_ACK | S_DRV | S_FOK);
-	assert_int_equal(rd(e, VIRTIO_MMIO_STATUS), S_ACK | S_DRV | S_FOK);
-	wr(e, VIRTIO_MMIO_QUEUE_SEL, 0);
-	assert_int_equal(rd(e, VIRTIO_MMIO_QUEUE_NUM_MAX), QSIZE);
-	wr(e, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
-	wr(e, VIRTIO_MMIO_QUEUE_DESC_LOW, DESC_GPA);
-	wr(e, VIRTIO_MMIO_QUEUE_DESC_HIGH, 0);
-	wr(e, VIRTIO_MMIO_QUEUE_AVAIL_LOW, AVAIL_GPA);
-	wr(e, VIRTIO_MMIO_QUEUE_AVAIL_HIGH, 0);
-	wr(e, VIRTIO_MMIO_QUEUE_USED_LOW, USED_GPA);
-	wr(e, VIRTIO_MMIO_QUEUE_USED_HIGH, 0);
-	wr(e, VIRTIO_MMIO_QUEUE_READY, 1);
-	assert_int_equal(rd(e, VIRTIO_MMIO_QUEUE_READY), 1);
-	wr(e, VIRTIO_MMIO_STATUS, S_ACK | S_DRV | S_FOK | S_DOK);
-	assert_int_equal(rd(e, VIRTIO_MMIO_STATUS), S_ACK | S_DRV | S_FOK | S_DOK);
-}
-
-/* --- the ring, driver side ---------------------------------------------------------------------
- */
-
-static void desc_set(struct env *e, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
-		     uint16_t next)
-{
-	struct vring_desc d = {addr, len, flags, next};
-
-	memcpy(e->ram + DESC_GPA + 16 * (uint64_t)i, &d, sizeof(d));
-}
-
-static void avail_publish(struct env *e, uint16_t head)
-{
-	uint16_t *ring = (uint16_t *)(e->ram + AVAIL_GPA + 4);
-
-	ring[e->avail_idx % QSIZE] = head;
-	e->avail_idx++;
-	__atomic_store_n((uint16_t *)(e->ram + AVAIL_GPA + 2), e->avail_idx, __ATOMIC_RELEASE);
-}
-
-static uint16_t used_idx(struct env *e)
-{
-	return __atomic_load_n((uint16_t *)(e->ram + USED_GPA + 2), __ATOMIC_ACQUIRE);
-}
-
-static void used_elem(struct env *e, uint16_t slot, uint32_t *id, uint32_t *len)
-{
-	uint32_t *el = (uint32_t *)(e->ram + USED_GPA + 4 + 8 * (uint64_t)(slot % QSIZE));
-
-	*id = el[0];
-	*len = el[1];
+	assert_int_equal(vdrv_init(&e->d, probe_features(e)), 0);
 }
 
 /* A chain of n descriptors from the next free ones, made available. Returns its head. */
-static uint16_t submit(struct env *e, const struct seg *s, unsigned int n)
+static uint16_t submit(struct env *e, const struct vdrv_seg *s, unsigned int n)
 {
-	uint16_t head = e->next_desc;
-	unsigned int i;
+	uint16_t head = vdrv_add_chain(&e->d, s, n);
 
-	for (i = 0; i < n; i++) {
-		uint16_t d = (head + i) % QSIZE;
-		uint16_t flags =
-		    (s[i].write ? VRING_DESC_F_WRITE : 0) | (i + 1 < n ? VRING_DESC_F_NEXT : 0);
-
-		desc_set(e, d, s[i].gpa, s[i].len, flags, (d + 1) % QSIZE);
-	}
-	e->next_desc = (head + n) % QSIZE;
-	avail_publish(e, head);
+	vdrv_publish(&e->d);
 	return head;
 }
 
@@ -206,7 +121,7 @@ static bool wait_used(struct env *e, uint16_t want)
 	int i;
 
 	for (i = 0; i < 5000; i++) {
-		if (used_idx(e) == want)
+		if (vdrv_used_idx(&e->d) == want)
 			return true;
 		nanosleep(&ms, NULL);
 	}
@@ -214,40 +129,40 @@ static bool wait_used(struct env *e, uint16_t want)
 }
 
 /* Header, data, status: queued without a kick. Returns the avail slot. */
-static uint16_t queue_req(struct env *e, uint32_t type, uint64_t sector, const struct seg *data,
-			  unsigned int n)
+static uint16_t queue_req(struct env *e, uint32_t type, uint64_t sector,
+			  const struct vdrv_seg *data, unsigned int n)
 {
 	struct virtio_blk_outhdr hdr = {htole32(type), 0, htole64(sector)};
-	uint16_t slot = e->avail_idx % QSIZE;
-	struct seg s[8];
+	uint16_t slot = e->d.avail_idx % QSIZE;
+	struct vdrv_seg s[8];
 	unsigned int i;
 
 	assert_true(n <= 6);
-	memcpy(e->ram + HDR_GPA + 16 * (uint64_t)slot, &hdr, sizeof(hdr));
-	e->ram[STATUS_GPA + slot] = 0xee;
-	s[0] = (struct seg){HDR_GPA + 16 * (uint64_t)slot, 16, false};
+	memcpy(e->d.ram + HDR_GPA + 16 * (uint64_t)slot, &hdr, sizeof(hdr));
+	e->d.ram[STATUS_GPA + slot] = 0xee;
+	s[0] = (struct vdrv_seg){HDR_GPA + 16 * (uint64_t)slot, 16, false};
 	for (i = 0; i < n; i++)
 		s[i + 1] = data[i];
-	s[n + 1] = (struct seg){STATUS_GPA + slot, 1, true};
+	s[n + 1] = (struct vdrv_seg){STATUS_GPA + slot, 1, true};
 	submit(e, s, n + 2);
 	return slot;
 }
 
 /* One request, synchronously. Returns the status byte; *len: the used length. */
-static uint8_t do_req(struct env *e, uint32_t type, uint64_t sector, const struct seg *data,
+static uint8_t do_req(struct env *e, uint32_t type, uint64_t sector, const struct vdrv_seg *data,
 		      unsigned int n, uint32_t *len)
 {
-	uint16_t head = e->next_desc;
+	uint16_t head = e->d.next_desc;
 	uint16_t slot = queue_req(e, type, sector, data, n);
 	uint32_t id, l;
 
 	kick(e);
-	assert_true(wait_used(e, e->avail_idx));
-	used_elem(e, slot, &id, &l);
+	assert_true(wait_used(e, e->d.avail_idx));
+	vdrv_used_elem(&e->d, slot, &id, &l);
 	assert_int_equal(id, head);
 	if (len)
 		*len = l;
-	return e->ram[STATUS_GPA + slot];
+	return e->d.ram[STATUS_GPA + slot];
 }
 
 /* --- setup ---------------------------------------------------------------------------------- */
@@ -268,18 +183,15 @@ static void env_open(struct env *e, bool read_only, bool own_eventfd)
 	assert_int_equal(pwrite(e->fd, buf, IMG_SIZE, 0), IMG_SIZE);
 	free(buf);
 
-	/* Page aligned, as guest RAM is: O_DIRECT can then use the guest's buffers directly. */
-	assert_int_equal(posix_memalign((void **)&e->ram, 4096, RAM_SIZE), 0);
-	memset(e->ram, 0, RAM_SIZE);
-	assert_int_equal(guest_mem_add(&e->gm, 0, e->ram, RAM_SIZE), 0);
+	assert_int_equal(vdrv_ram_alloc(&e->d, RAM_SIZE, QSIZE, DESC_GPA, AVAIL_GPA, USED_GPA), 0);
 	e->notify_fd = own_eventfd ? eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) : -1;
 	e->disk.fd = e->fd;
 	e->disk.size = IMG_SIZE;
 	e->disk.read_only = read_only;
 	memcpy(e->disk.serial, SERIAL, 20);
-	e->b = virtio_blk_create(&e->disk, &e->gm, e->notify_fd, fake_set_irq, e);
+	e->b = virtio_blk_create(&e->disk, &e->d.gm, e->notify_fd, fake_set_irq, e);
 	assert_non_null(e->b);
-	e->t = virtio_blk_transport(e->b);
+	e->d.t = virtio_blk_transport(e->b);
 }
 
 static int setup_common(void **state, bool read_only, bool own_eventfd)
@@ -315,7 +227,7 @@ static int env_teardown(void **state)
 	if (e->notify_fd >= 0)
 		close(e->notify_fd);
 	close(e->fd);
-	free(e->ram);
+	vdrv_ram_free(&e->d);
 	free(e);
 	return 0;
 }
@@ -377,7 +289,7 @@ static void test_config_space(void **state)
 			 1u << 22);
 	assert_int_equal(cfg32(e, offsetof(struct virtio_blk_config, discard_sector_alignment)), 8);
 	virtio_mmio_io(
-	    e->t, VIRTIO_MMIO_CONFIG + offsetof(struct virtio_blk_config, write_zeroes_may_unmap),
+	    e->d.t, VIRTIO_MMIO_CONFIG + offsetof(struct virtio_blk_config, write_zeroes_may_unmap),
 	    &v, 1, false);
 	assert_int_equal(v, 0x12345601);
 	/* Past the end of the struct: refused, reads 0. */
@@ -402,16 +314,16 @@ static void test_config_space_ro(void **state)
 static void test_read(void **state)
 {
 	struct env *e = *state;
-	struct seg d[2] = {{DATA_GPA, 1024, true}, {DATA2_GPA, 3072, true}};
+	struct vdrv_seg d[2] = {{DATA_GPA, 1024, true}, {DATA2_GPA, 3072, true}};
 	uint32_t len, i;
 
 	linux_init(e);
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, 3, d, 2, &len), VIRTIO_BLK_S_OK);
 	assert_int_equal(len, 4096 + 1);
 	for (i = 0; i < 1024; i++)
-		assert_int_equal(e->ram[DATA_GPA + i], pattern(3 * 512 + i));
+		assert_int_equal(e->d.ram[DATA_GPA + i], pattern(3 * 512 + i));
 	for (i = 0; i < 3072; i++)
-		assert_int_equal(e->ram[DATA2_GPA + i], pattern(3 * 512 + 1024 + i));
+		assert_int_equal(e->d.ram[DATA2_GPA + i], pattern(3 * 512 + 1024 + i));
 	/* The interrupt followed the completion. */
 	assert_int_equal(__atomic_load_n(&e->irq_level, __ATOMIC_SEQ_CST), 1);
 	assert_int_equal(rd(e, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
@@ -422,11 +334,11 @@ static void test_read(void **state)
 static void test_write(void **state)
 {
 	struct env *e = *state;
-	struct seg d[1] = {{DATA_GPA, 1024, false}};
+	struct vdrv_seg d[1] = {{DATA_GPA, 1024, false}};
 	uint32_t len;
 
 	linux_init(e);
-	memset(e->ram + DATA_GPA, 0x5a, 1024);
+	memset(e->d.ram + DATA_GPA, 0x5a, 1024);
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_OUT, 10, d, 1, &len), VIRTIO_BLK_S_OK);
 	assert_int_equal(len, 1);
 	assert_file_byte(e, 10 * 512, 1024, 0x5a);
@@ -434,10 +346,10 @@ static void test_write(void **state)
 	assert_file_pattern(e, 12 * 512, IMG_SIZE - 12 * 512);
 	/* And the guest reads back what it wrote. */
 	d[0].write = true;
-	memset(e->ram + DATA_GPA, 0, 1024);
+	memset(e->d.ram + DATA_GPA, 0, 1024);
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, 10, d, 1, &len), VIRTIO_BLK_S_OK);
-	assert_int_equal(e->ram[DATA_GPA], 0x5a);
-	assert_int_equal(e->ram[DATA_GPA + 1023], 0x5a);
+	assert_int_equal(e->d.ram[DATA_GPA], 0x5a);
+	assert_int_equal(e->d.ram[DATA_GPA + 1023], 0x5a);
 }
 
 static void test_flush(void **state)
@@ -454,41 +366,41 @@ static void test_flush(void **state)
 static void test_get_id(void **state)
 {
 	struct env *e = *state;
-	struct seg d[1] = {{DATA_GPA, 20, true}};
+	struct vdrv_seg d[1] = {{DATA_GPA, 20, true}};
 	uint32_t len;
 
 	linux_init(e);
-	memset(e->ram + DATA_GPA, 0xff, 32);
+	memset(e->d.ram + DATA_GPA, 0xff, 32);
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_GET_ID, 0, d, 1, &len), VIRTIO_BLK_S_OK);
 	assert_int_equal(len, 21);
-	assert_memory_equal(e->ram + DATA_GPA, SERIAL, 20);
-	assert_int_equal(e->ram[DATA_GPA + 20], 0xff);
+	assert_memory_equal(e->d.ram + DATA_GPA, SERIAL, 20);
+	assert_int_equal(e->d.ram[DATA_GPA + 20], 0xff);
 }
 
 static void test_get_id_short_serial(void **state)
 {
 	struct env *e = *state;
-	struct seg d[1] = {{DATA_GPA, 20, true}};
+	struct vdrv_seg d[1] = {{DATA_GPA, 20, true}};
 	static const uint8_t want[20] = "abc";
 
 	virtio_blk_destroy(e->b);
 	memset(e->disk.serial, 0, sizeof(e->disk.serial));
 	strcpy(e->disk.serial, "abc");
-	e->b = virtio_blk_create(&e->disk, &e->gm, -1, fake_set_irq, e);
+	e->b = virtio_blk_create(&e->disk, &e->d.gm, -1, fake_set_irq, e);
 	assert_non_null(e->b);
-	e->t = virtio_blk_transport(e->b);
+	e->d.t = virtio_blk_transport(e->b);
 	linux_init(e);
-	memset(e->ram + DATA_GPA, 0xff, 32);
+	memset(e->d.ram + DATA_GPA, 0xff, 32);
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_GET_ID, 0, d, 1, NULL), VIRTIO_BLK_S_OK);
-	assert_memory_equal(e->ram + DATA_GPA, want, 20);
+	assert_memory_equal(e->d.ram + DATA_GPA, want, 20);
 }
 
 static uint8_t range_req(struct env *e, uint32_t type, uint64_t sector, uint32_t n, uint32_t flags)
 {
 	struct virtio_blk_discard_write_zeroes r = {htole64(sector), htole32(n), htole32(flags)};
-	struct seg d[1] = {{DATA_GPA, sizeof(r), false}};
+	struct vdrv_seg d[1] = {{DATA_GPA, sizeof(r), false}};
 
-	memcpy(e->ram + DATA_GPA, &r, sizeof(r));
+	memcpy(e->d.ram + DATA_GPA, &r, sizeof(r));
 	return do_req(e, type, 0, d, 1, NULL);
 }
 
@@ -526,11 +438,11 @@ static void test_write_zeroes(void **state)
 static void test_read_only(void **state)
 {
 	struct env *e = *state;
-	struct seg d[1] = {{DATA_GPA, 512, false}};
+	struct vdrv_seg d[1] = {{DATA_GPA, 512, false}};
 	uint32_t len;
 
 	linux_init(e);
-	memset(e->ram + DATA_GPA, 0x5a, 512);
+	memset(e->d.ram + DATA_GPA, 0x5a, 512);
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_OUT, 0, d, 1, &len), VIRTIO_BLK_S_IOERR);
 	assert_int_equal(len, 1);
 	assert_int_equal(range_req(e, VIRTIO_BLK_T_DISCARD, 0, 8, 0), VIRTIO_BLK_S_IOERR);
@@ -539,7 +451,7 @@ static void test_read_only(void **state)
 	/* Reads and flushes still work. */
 	d[0].write = true;
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, 0, d, 1, NULL), VIRTIO_BLK_S_OK);
-	assert_int_equal(e->ram[DATA_GPA + 1], pattern(1));
+	assert_int_equal(e->d.ram[DATA_GPA + 1], pattern(1));
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, NULL), VIRTIO_BLK_S_OK);
 	assert_file_pattern(e, 0, IMG_SIZE);
 }
@@ -548,8 +460,8 @@ static void test_read_only(void **state)
 static void test_direct(void **state)
 {
 	struct env *e = *state;
-	struct seg al[1] = {{DATA2_GPA, 8192, true}};
-	struct seg un[2] = {{DATA_GPA + 100, 1000, false}, {DATA_GPA + 2000, 24, false}};
+	struct vdrv_seg al[1] = {{DATA2_GPA, 8192, true}};
+	struct vdrv_seg un[2] = {{DATA_GPA + 100, 1000, false}, {DATA_GPA + 2000, 24, false}};
 	char proc[64];
 	int fd;
 
@@ -560,27 +472,27 @@ static void test_direct(void **state)
 	virtio_blk_destroy(e->b);
 	e->disk.fd = fd;
 	e->disk.direct = true;
-	e->b = virtio_blk_create(&e->disk, &e->gm, -1, fake_set_irq, e);
+	e->b = virtio_blk_create(&e->disk, &e->d.gm, -1, fake_set_irq, e);
 	assert_non_null(e->b);
-	e->t = virtio_blk_transport(e->b);
+	e->d.t = virtio_blk_transport(e->b);
 	linux_init(e);
 
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, 8, al, 1, NULL), VIRTIO_BLK_S_OK);
-	assert_int_equal(e->ram[DATA2_GPA + 8191], pattern(8 * 512 + 8191));
-	memset(e->ram + DATA_GPA + 100, 0x11, 1000);
-	memset(e->ram + DATA_GPA + 2000, 0x22, 24);
+	assert_int_equal(e->d.ram[DATA2_GPA + 8191], pattern(8 * 512 + 8191));
+	memset(e->d.ram + DATA_GPA + 100, 0x11, 1000);
+	memset(e->d.ram + DATA_GPA + 2000, 0x22, 24);
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_OUT, 16, un, 2, NULL), VIRTIO_BLK_S_OK);
 	assert_file_byte(e, 16 * 512, 1000, 0x11);
 	assert_file_byte(e, 16 * 512 + 1000, 24, 0x22);
 	assert_file_pattern(e, 18 * 512, 512);
 	un[0].write = un[1].write = true;
-	memset(e->ram + DATA_GPA, 0, 4096);
+	memset(e->d.ram + DATA_GPA, 0, 4096);
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, 0, un, 2, NULL), VIRTIO_BLK_S_OK);
-	assert_int_equal(e->ram[DATA_GPA + 100], pattern(0));
-	assert_int_equal(e->ram[DATA_GPA + 1099], pattern(999));
-	assert_int_equal(e->ram[DATA_GPA + 2000], pattern(1000));
-	assert_int_equal(e->ram[DATA_GPA + 2023], pattern(1023));
-	assert_int_equal(e->ram[DATA_GPA + 99], 0);
+	assert_int_equal(e->d.ram[DATA_GPA + 100], pattern(0));
+	assert_int_equal(e->d.ram[DATA_GPA + 1099], pattern(999));
+	assert_int_equal(e->d.ram[DATA_GPA + 2000], pattern(1000));
+	assert_int_equal(e->d.ram[DATA_GPA + 2023], pattern(1023));
+	assert_int_equal(e->d.ram[DATA_GPA + 99], 0);
 	assert_int_equal(range_req(e, VIRTIO_BLK_T_WRITE_ZEROES, 32, 3, 0), VIRTIO_BLK_S_OK);
 	assert_file_byte(e, 32 * 512, 3 * 512, 0);
 
@@ -588,22 +500,22 @@ static void test_direct(void **state)
 	close(fd);
 	e->disk.fd = e->fd;
 	e->disk.direct = false;
-	e->b = virtio_blk_create(&e->disk, &e->gm, -1, fake_set_irq, e);
+	e->b = virtio_blk_create(&e->disk, &e->d.gm, -1, fake_set_irq, e);
 	assert_non_null(e->b);
-	e->t = virtio_blk_transport(e->b);
+	e->d.t = virtio_blk_transport(e->b);
 }
 
 static void test_beyond_capacity(void **state)
 {
 	struct env *e = *state;
-	struct seg d[1] = {{DATA_GPA, 1024, true}};
+	struct vdrv_seg d[1] = {{DATA_GPA, 1024, true}};
 	uint32_t len;
 
 	linux_init(e);
-	memset(e->ram + DATA_GPA, 0x33, 1024);
+	memset(e->d.ram + DATA_GPA, 0x33, 1024);
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, 2047, d, 1, &len), VIRTIO_BLK_S_IOERR);
 	assert_int_equal(len, 1);
-	assert_int_equal(e->ram[DATA_GPA], 0x33);
+	assert_int_equal(e->d.ram[DATA_GPA], 0x33);
 	d[0].write = false;
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_OUT, 2047, d, 1, NULL), VIRTIO_BLK_S_IOERR);
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_OUT, UINT64_MAX, d, 1, NULL), VIRTIO_BLK_S_IOERR);
@@ -612,7 +524,7 @@ static void test_beyond_capacity(void **state)
 	d[0].len = 512;
 	d[0].write = true;
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, 2047, d, 1, NULL), VIRTIO_BLK_S_OK);
-	assert_int_equal(e->ram[DATA_GPA + 5], pattern(2047 * 512 + 5));
+	assert_int_equal(e->d.ram[DATA_GPA + 5], pattern(2047 * 512 + 5));
 }
 
 static void test_unsupported(void **state)
@@ -629,15 +541,16 @@ static void test_unsupported(void **state)
 static void test_malformed_chain(void **state)
 {
 	struct env *e = *state;
-	struct seg d[1] = {{DATA_GPA, 512, true}};
+	struct vdrv_seg d[1] = {{DATA_GPA, 512, true}};
 	struct timespec ms = {0, 50000000};
 	int i;
 
 	linux_init(e);
-	desc_set(e, 0, HDR_GPA, 16, VRING_DESC_F_NEXT, 1);
-	desc_set(e, 1, STATUS_GPA, 1, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 0);
-	e->next_desc = 2;
-	avail_publish(e, 0);
+	vdrv_desc_set(&e->d, 0, HDR_GPA, 16, VRING_DESC_F_NEXT, 1);
+	vdrv_desc_set(&e->d, 1, STATUS_GPA, 1, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 0);
+	e->d.next_desc = 2;
+	vdrv_avail_add(&e->d, 0);
+	vdrv_publish(&e->d);
 	kick(e);
 	for (i = 0; i < 5000 && !(rd(e, VIRTIO_MMIO_STATUS) & S_NR); i++)
 		nanosleep(&(struct timespec){0, 1000000}, NULL);
@@ -647,34 +560,34 @@ static void test_malformed_chain(void **state)
 	queue_req(e, VIRTIO_BLK_T_IN, 0, d, 1);
 	kick(e);
 	nanosleep(&ms, NULL);
-	assert_int_equal(used_idx(e), 0);
+	assert_int_equal(vdrv_used_idx(&e->d), 0);
 	/* A reset and a new init bring it back. */
 	linux_init(e);
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, 1, d, 1, NULL), VIRTIO_BLK_S_OK);
-	assert_int_equal(e->ram[DATA_GPA + 3], pattern(512 + 3));
+	assert_int_equal(e->d.ram[DATA_GPA + 3], pattern(512 + 3));
 }
 
 /* No status byte (the last descriptor is readable): cannot complete, needs reset. */
 static void test_no_status_byte(void **state)
 {
 	struct env *e = *state;
-	struct seg s[1] = {{HDR_GPA, 16, false}};
+	struct vdrv_seg s[1] = {{HDR_GPA, 16, false}};
 	int i;
 
 	linux_init(e);
-	memset(e->ram + HDR_GPA, 0, 16);
+	memset(e->d.ram + HDR_GPA, 0, 16);
 	submit(e, s, 1);
 	kick(e);
 	for (i = 0; i < 5000 && !(rd(e, VIRTIO_MMIO_STATUS) & S_NR); i++)
 		nanosleep(&(struct timespec){0, 1000000}, NULL);
 	assert_int_equal(rd(e, VIRTIO_MMIO_STATUS), S_ACK | S_DRV | S_FOK | S_DOK | S_NR);
-	assert_int_equal(used_idx(e), 0);
+	assert_int_equal(vdrv_used_idx(&e->d), 0);
 }
 
 static void test_reset_reinit(void **state)
 {
 	struct env *e = *state;
-	struct seg d[1] = {{DATA_GPA, 512, true}};
+	struct vdrv_seg d[1] = {{DATA_GPA, 512, true}};
 
 	linux_init(e);
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, 4, d, 1, NULL), VIRTIO_BLK_S_OK);
@@ -683,10 +596,10 @@ static void test_reset_reinit(void **state)
 	assert_int_equal(rd(e, VIRTIO_MMIO_STATUS), 0);
 	assert_int_equal(__atomic_load_n(&e->irq_level, __ATOMIC_SEQ_CST), 0);
 	linux_init(e);
-	memset(e->ram + DATA_GPA, 0, 512);
+	memset(e->d.ram + DATA_GPA, 0, 512);
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, 6, d, 1, NULL), VIRTIO_BLK_S_OK);
-	assert_int_equal(used_idx(e), 1);
-	assert_int_equal(e->ram[DATA_GPA + 7], pattern(6 * 512 + 7));
+	assert_int_equal(vdrv_used_idx(&e->d), 1);
+	assert_int_equal(e->d.ram[DATA_GPA + 7], pattern(6 * 512 + 7));
 }
 
 /* Many requests, one kick: all complete, in a batch. */
@@ -698,15 +611,15 @@ static void test_batch(void **state)
 
 	linux_init(e);
 	for (i = 0; i < 32; i++) {
-		struct seg d[1] = {{DATA_GPA + 512 * (uint64_t)i, 512, true}};
+		struct vdrv_seg d[1] = {{DATA_GPA + 512 * (uint64_t)i, 512, true}};
 
 		slot[i] = queue_req(e, VIRTIO_BLK_T_IN, i, d, 1);
 	}
 	kick(e);
 	assert_true(wait_used(e, 32));
 	for (i = 0; i < 32; i++) {
-		assert_int_equal(e->ram[STATUS_GPA + slot[i]], VIRTIO_BLK_S_OK);
-		assert_int_equal(e->ram[DATA_GPA + 512 * i + 9], pattern(512 * i + 9));
+		assert_int_equal(e->d.ram[STATUS_GPA + slot[i]], VIRTIO_BLK_S_OK);
+		assert_int_equal(e->d.ram[DATA_GPA + 512 * i + 9], pattern(512 * i + 9));
 	}
 	assert_int_equal(__atomic_load_n(&e->irq_level, __ATOMIC_SEQ_CST), 1);
 }
@@ -715,13 +628,13 @@ static void test_batch(void **state)
 static void test_many(void **state)
 {
 	struct env *e = *state;
-	struct seg d[1] = {{DATA_GPA, 512, true}};
+	struct vdrv_seg d[1] = {{DATA_GPA, 512, true}};
 	unsigned int i;
 
 	linux_init(e);
 	for (i = 0; i < 600; i++) {
 		assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, i % 2048, d, 1, NULL), VIRTIO_BLK_S_OK);
-		assert_int_equal(e->ram[DATA_GPA + 1], pattern((i % 2048) * 512 + 1));
+		assert_int_equal(e->d.ram[DATA_GPA + 1], pattern((i % 2048) * 512 + 1));
 	}
 }
 
@@ -732,28 +645,28 @@ static void test_create_invalid(void **state)
 
 	d.size = 1000;
 	errno = 0;
-	assert_null(virtio_blk_create(&d, &e->gm, -1, NULL, NULL));
+	assert_null(virtio_blk_create(&d, &e->d.gm, -1, NULL, NULL));
 	assert_int_equal(errno, EINVAL);
 	d = e->disk;
 	d.fd = -1;
-	assert_null(virtio_blk_create(&d, &e->gm, -1, NULL, NULL));
+	assert_null(virtio_blk_create(&d, &e->d.gm, -1, NULL, NULL));
 	assert_null(virtio_blk_create(&e->disk, NULL, -1, NULL, NULL));
-	assert_null(virtio_blk_create(NULL, &e->gm, -1, NULL, NULL));
+	assert_null(virtio_blk_create(NULL, &e->d.gm, -1, NULL, NULL));
 }
 
 /* Destroy with requests in flight and the device active: the thread is joined. */
 static void test_destroy_active(void **state)
 {
 	struct env *e = *state;
-	struct seg d[1] = {{DATA_GPA, 512, true}};
+	struct vdrv_seg d[1] = {{DATA_GPA, 512, true}};
 
 	linux_init(e);
 	queue_req(e, VIRTIO_BLK_T_IN, 0, d, 1);
 	kick(e);
 	virtio_blk_destroy(e->b);
-	e->b = virtio_blk_create(&e->disk, &e->gm, e->notify_fd, fake_set_irq, e);
+	e->b = virtio_blk_create(&e->disk, &e->d.gm, e->notify_fd, fake_set_irq, e);
 	assert_non_null(e->b);
-	e->t = virtio_blk_transport(e->b);
+	e->d.t = virtio_blk_transport(e->b);
 }
 
 #define T(fn)	 cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
