@@ -6,7 +6,8 @@
 #   TESTHOST-RESULT <name> PASS|FAIL <exit code> <seconds>  exactly once per scenario
 #   TESTHOST-DONE <passed> passed, <failed> failed          at the end, then powers off
 # Other markers: TESTHOST-BOOTED <uptime>, TESTHOST-KVM-READY <uptime>, TESTHOST-START <name>,
-# TESTHOST-FATAL <reason> (no DONE line follows).
+# TESTHOST-FATAL <reason> (no DONE line follows), TESTHOST-ALIVE <uptime> every 20 s,
+# TESTHOST-SYM <rip> <symbol+offset> for each th_syms= address.
 /bin/busybox mount -t proc proc /proc
 export PATH=/t/bin:/bin:/sbin:/usr/bin:/usr/sbin:/t
 read -r up _ < /proc/uptime
@@ -45,12 +46,34 @@ fi
 [ -f /t/run.conf ] && . /t/run.conf
 [ -f /t/scenarios.list ] || fatal "no /t/scenarios.list (run.sh appends it)"
 
+# Heartbeat: run.sh takes a console silent for minutes for a wedged test host.
+(while :; do sleep 20; echo "TESTHOST-ALIVE $(cut -d' ' -f1 /proc/uptime)"; done) &
+
+# th_skip=N (run.sh, booting again after a wedge): the first N scenarios already ran.
+skip=0
+for a in $(cat /proc/cmdline); do case "$a" in th_skip=*) skip=${a#th_skip=} ;; esac; done
+
+# th_syms=ADDR,... (run.sh, after a wedge): name the kernel functions the stuck vCPUs were
+# in. Same kernel, nokaslr: the addresses of the wedged boot are valid here.
+for a in $(cat /proc/cmdline); do
+    case "$a" in th_syms=*)
+        for rip in $(echo "${a#th_syms=}" | tr , ' '); do
+            awk -v a="$rip" '$2 ~ /^[tTwW]$/ && $1 <= a && $1 > b { b = $1; n = $3 }
+                END { print b, n }' /proc/kallsyms | {
+                read -r base name
+                echo "TESTHOST-SYM $rip ${name:-?}+0x$(printf '%x' $((0x$rip - 0x${base:-0})))"
+            }
+        done ;;
+    esac
+done
+
 centis() { read -r u _ < /proc/uptime; echo "${u%.*}${u#*.}"; }   # uptime in 1/100 s
 
-pass=0; fail=0
+pass=0; fail=0; n=0
 cd /t || fatal "no /t"
 while read -r name path tmo; do
     [ -n "$name" ] || continue
+    n=$((n + 1)); [ "$n" -gt "$skip" ] || continue
     echo "TESTHOST-START $name"
     s=$(centis)
     # setsid: the scenario and everything it starts form one process group, killed at the

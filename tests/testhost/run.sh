@@ -21,11 +21,15 @@
 # $TH_SCENARIO_TIMEOUT s (default 300), or N from a "# testhost-timeout: N" line in the script.
 # The console shows "[name] ..." output lines and per scenario exactly one
 #   TESTHOST-RESULT <name> PASS|FAIL <exit code> <seconds>
-# then "TESTHOST-DONE <p> passed, <f> failed". run.sh exits 0 only if the host reached
+# then "TESTHOST-DONE <p> passed, <f> failed". A test host whose console stays silent for
+# TH_WEDGE s (its heartbeat is every 20 s) is wedged: run.sh logs its vCPUs' registers, kills
+# it, prints "RETRY: ..." and boots it once more for the scenarios that had not finished
+# (the one that was running included). run.sh exits 0 only if the host reached
 # TESTHOST-KVM-READY, every scenario reported PASS, and the DONE line appeared; otherwise it
 # prints a one-line reason ("testhost: FAIL: ...") and exits 1 (2 for usage errors).
 #
-# Env: TH_TIMEOUT (900 s, whole run), TH_SMP (2), TH_MEM (4G), TH_SCENARIO_TIMEOUT (300),
+# Env: TH_TIMEOUT (900 s, whole run), TH_WEDGE (150 s), TH_SMP (2), TH_MEM (4G),
+#      TH_SCENARIO_TIMEOUT (300),
 #      TH_VMM, TH_QEMU (the outer qemu-system-x86_64), TH_APPEND (extra L1 kernel args),
 #      SKIP_APT_INSTALL, and build.sh's knobs.
 set -euo pipefail
@@ -154,44 +158,93 @@ ts() { echo "${EPOCHREALTIME}"; }
 el() { awk -v a="$1" -v b="$(ts)" 'BEGIN { printf "%.1f", b - a }'; }
 t_start=$(ts)
 t_kvm=""; booted=0; kvm_ready=0; done_line=""; fatal=""; current=""
-npass=0; nfail=0; failed_names=()
+npass=0; nfail=0; failed_names=(); wedged=""; retried=""; rc=0
 
+# The test host prints TESTHOST-ALIVE every 20 s from a background loop, whatever the
+# scenario does. If the console is silent for TH_WEDGE s, the test host's own kernel is
+# stuck (seen once: nested SVM under TCG spinning after a virtio-blk scenario): this
+# watchdog dumps the vCPUs' registers into the log and kills QEMU, instead of waiting for
+# TH_TIMEOUT. The test host boots with nokaslr, so the next boot (th_syms=) can name the
+# functions the RIPs were in, from its /proc/kallsyms (Debian ships no System.map).
+TH_WEDGE="${TH_WEDGE:-150}"
+watchdog() {
+    local qpid=$1 now last
+    while kill -0 "$qpid" 2>/dev/null; do
+        sleep 5
+        now=$(date +%s); last=$(stat -c %Y "$logfile")
+        ((now - last >= TH_WEDGE)) || continue
+        {
+            echo "TESTHOST-WEDGED no console output for ${TH_WEDGE}s; vCPU state:"
+            python3 "$TH_DIR/monitor.py" "$work/monitor" || true
+        } >> "$logfile" 2>&1
+        : > "$work/wedged"
+        kill "$qpid" 2>/dev/null
+        return
+    done
+}
+
+# boot_host SKIP [EXTRA_APPEND]: boot the test host once, skip the first SKIP scenarios,
+# follow the console.
 # QEMU's stdout is the L1 serial console. timeout(1) bounds the whole run.
-exec {qfd}< <(exec timeout -k 10 "$TH_TIMEOUT" "$TH_QEMU" \
-    -accel tcg,thread=multi -cpu max -smp "$TH_SMP" -m "$TH_MEM" -M pc \
-    -nodefaults -no-user-config -display none -serial stdio -no-reboot \
-    -kernel "$VMLINUZ" -initrd "$work/initrd" \
-    -append "console=ttyS0 panic=-1 quiet ${TH_APPEND:-}" </dev/null 2>&1)
-qpid=$!
-while IFS= read -r line <&"$qfd" || [[ -n $line ]]; do
-    line=${line%$'\r'}
-    printf '%s\n' "$line" >> "$logfile"
-    show=$((quiet == 0))
-    case "$line" in
-        TESTHOST-BOOTED*)    booted=1 ;;
-        TESTHOST-KVM-READY*) kvm_ready=1; t_kvm=$(el "$t_start")
-                             th_log "KVM ready $t_kvm s after launch" ;;
-        TESTHOST-START\ *)   current=${line#TESTHOST-START } ;;
-        TESTHOST-RESULT\ *)
-            read -r _ rname rres rrc rsecs <<<"$line"
-            if [[ $rres == PASS ]]; then npass=$((npass + 1))
-            else nfail=$((nfail + 1)); failed_names+=("$rname(rc=$rrc)"); fi
-            current=""
-            ((quiet)) && printf '%s\n' "$line"
-            : "$rsecs" ;;
-        TESTHOST-DONE\ *)    done_line=$line; ((quiet)) && printf '%s\n' "$line" ;;
-        TESTHOST-FATAL\ *)   fatal=${line#TESTHOST-FATAL }; ((quiet)) && printf '%s\n' "$line" ;;
-    esac
-    ((show)) && printf '%s\n' "$line"
-done
-exec {qfd}<&-
-rc=0; wait "$qpid" || rc=$?
-qpid=""
+boot_host() {
+    local left line show wpid
+    left=$(awk -v a="$t_start" -v b="$(ts)" -v t="$TH_TIMEOUT" 'BEGIN { printf "%d", t - (b - a) }')
+    ((left > 60)) || left=60
+    rm -f "$work/wedged" "$work/monitor"
+    exec {qfd}< <(exec timeout -k 10 "$left" "$TH_QEMU" \
+        -accel tcg,thread=multi -cpu max -smp "$TH_SMP" -m "$TH_MEM" -M pc \
+        -nodefaults -no-user-config -display none -serial stdio -no-reboot \
+        -monitor "unix:$work/monitor,server=on,wait=off" \
+        -kernel "$VMLINUZ" -initrd "$work/initrd" \
+        -append "console=ttyS0 panic=-1 quiet nokaslr th_skip=$1 ${2:-} ${TH_APPEND:-}" </dev/null 2>&1)
+    qpid=$!
+    watchdog "$qpid" & wpid=$!
+    while IFS= read -r line <&"$qfd" || [[ -n $line ]]; do
+        line=${line%$'\r'}
+        printf '%s\n' "$line" >> "$logfile"
+        show=$((quiet == 0))
+        case "$line" in
+            TESTHOST-ALIVE*)     show=0 ;;
+            TESTHOST-BOOTED*)    booted=1 ;;
+            TESTHOST-KVM-READY*) kvm_ready=1; t_kvm=$(el "$t_start")
+                                 th_log "KVM ready $t_kvm s after launch" ;;
+            TESTHOST-START\ *)   current=${line#TESTHOST-START } ;;
+            TESTHOST-RESULT\ *)
+                read -r _ rname rres rrc _ <<<"$line"
+                if [[ $rres == PASS ]]; then npass=$((npass + 1))
+                else nfail=$((nfail + 1)); failed_names+=("$rname(rc=$rrc)"); fi
+                current=""
+                ((quiet)) && printf '%s\n' "$line" ;;
+            TESTHOST-DONE\ *)    done_line=$line; ((quiet)) && printf '%s\n' "$line" ;;
+            TESTHOST-SYM\ *)     ((quiet)) && printf '%s\n' "$line" ;;
+            TESTHOST-FATAL\ *)   fatal=${line#TESTHOST-FATAL }; ((quiet)) && printf '%s\n' "$line" ;;
+        esac
+        ((show)) && printf '%s\n' "$line"
+    done
+    exec {qfd}<&-
+    rc=0; wait "$qpid" || rc=$?
+    qpid=""
+    kill "$wpid" 2>/dev/null || true; wait "$wpid" 2>/dev/null || true
+    [[ ! -e $work/wedged ]] || wedged=${current:-"(between scenarios)"}
+}
+
+boot_host 0
+# A wedged test host is the environment, not a verdict on the scenario: boot once more and
+# go on from the scenario that was running, loudly. A second wedge fails the run.
+if [[ -n $wedged && -z $done_line && -z $fatal ]]; then
+    echo "RETRY: the test host wedged in scenario $wedged (log: $logfile); booting it again" \
+         "and running the $((nscen - npass - nfail)) unfinished scenario(s)"
+    rips=$(sed -n 's/^\[wedged\] RIP=\([0-9a-f]*\).*/\1/p' "$logfile" | sort -u | paste -sd, -)
+    retried=1; current=""; wedged=""
+    boot_host $((npass + nfail)) "${rips:+th_syms=$rips}"
+fi
 total=$(el "$t_start")
 
 # 5. verdict
 reason=""
-if ((rc == 124 || rc == 137)); then
+if [[ -n $wedged ]]; then
+    reason="test host wedged${retried:+ again} in scenario $wedged (no console output for ${TH_WEDGE}s)"
+elif ((rc == 124 || rc == 137)); then
     reason="timed out after ${TH_TIMEOUT}s (TH_TIMEOUT)${current:+ while running scenario $current}"
 elif ((!booted)); then
     reason="test host never reached its /init (qemu exit $rc; see $logfile)"

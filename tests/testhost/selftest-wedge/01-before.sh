@@ -1,0 +1,2 @@
+# runs in the first boot only
+echo "before the wedge"

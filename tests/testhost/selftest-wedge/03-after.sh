@@ -1,0 +1,2 @@
+# runs in the second boot
+echo "after the wedge"
