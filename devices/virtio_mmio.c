@@ -24,6 +24,7 @@
  *    does it after a reset anyway); its addresses are kept.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,6 +92,21 @@ void virtio_mmio_needs_reset(struct virtio_mmio *t)
 		mmio_update_irq_locked(t);
 	}
 	pthread_mutex_unlock(&t->irq_lock);
+}
+
+void virtio_mmio_dump(struct virtio_mmio *t, const char *name)
+{
+	char q[256];
+
+	pthread_mutex_lock(&t->irq_lock);
+	fprintf(stderr, "vmm: %s: status %#x features %#llx interrupt_status %#x irq_level %d\n",
+		name, t->status, (unsigned long long)t->driver_features, t->interrupt_status,
+		t->irq_level);
+	pthread_mutex_unlock(&t->irq_lock);
+	for (int i = 0; i < t->nr_queues; i++) {
+		virtq_describe(&t->queues[i], q, sizeof(q));
+		fprintf(stderr, "vmm: %s: queue %d: %s\n", name, i, q);
+	}
 }
 
 static void mmio_ack(struct virtio_mmio *t, uint32_t bits)

@@ -103,4 +103,7 @@ void virtio_mmio_signal_config(struct virtio_mmio *t);
 /* Backend: broken beyond repair -> DEVICE_NEEDS_RESET, and a config interrupt after DRIVER_OK. */
 void virtio_mmio_needs_reset(struct virtio_mmio *t);
 
+/* Transport and queue state on stderr, one line each, prefixed with name (SIGUSR2). */
+void virtio_mmio_dump(struct virtio_mmio *t, const char *name);
+
 #endif

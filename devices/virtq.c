@@ -27,6 +27,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../vmm/log.h"
@@ -321,6 +322,21 @@ bool virtq_set_avail_event(struct virtq *q, const struct guest_mem *gm)
 	 */
 	atomic_thread_fence(memory_order_seq_cst);
 	return avail_idx_acquire(q) != q->last_avail_idx;
+}
+
+void virtq_describe(const struct virtq *q, char *buf, size_t len)
+{
+	if (!q->ready || !q->used) {
+		snprintf(buf, len, "not ready");
+		return;
+	}
+	snprintf(buf, len,
+		 "size %u, avail: idx %u flags %#x used_event %u, ours last_avail %u; "
+		 "used: idx %u avail_event %u, ours used %u signalled %u%s",
+		 q->size, ring_load16(q->avail + 2), ring_load16(q->avail),
+		 ring_load16(used_event_ptr(q)), q->last_avail_idx, ring_load16(q->used + 2),
+		 ring_load16(avail_event_ptr(q)), q->used_idx, q->signalled_used,
+		 q->signalled_valid ? "" : " (none yet)");
 }
 
 void virtq_reset(struct virtq *q)

@@ -103,4 +103,10 @@ bool virtq_set_avail_event(struct virtq *q, const struct guest_mem *gm);
 /* Device reset or QUEUE_RESET: forget everything, including the addresses. */
 void virtq_reset(struct virtq *q);
 
+/*
+ * One line on the state of a queue, ours and the guest's side of it (for a person looking
+ * at a stuck device: SIGUSR2). Reads the rings without synchronisation: a snapshot.
+ */
+void virtq_describe(const struct virtq *q, char *buf, size_t len);
+
 #endif

@@ -418,7 +418,20 @@ static int vm_signalfd(void)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);
 	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+/* SIGUSR2: exit counts and every virtio device's state on stderr; the VM runs on. */
+static void vm_dump(struct vm *vm)
+{
+	char name[16];
+
+	vm_print_stats(vm);
+	for (int i = 0; i < vm->nr_disks; i++) {
+		snprintf(name, sizeof(name), "vd%c", 'a' + i);
+		virtio_mmio_dump(virtio_blk_transport(vm->blk[i]), name);
+	}
 }
 
 static void vm_serve(struct vm *vm, struct console *con, int sfd)
@@ -435,6 +448,10 @@ static void vm_serve(struct vm *vm, struct console *con, int sfd)
 		if (poll(p, 3, waiting ? 5 : -1) < 0 && errno != EINTR)
 			break;
 		if (p[1].revents & POLLIN && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGUSR2) { /* a person asking what the VM is doing */
+				vm_dump(vm);
+				continue;
+			}
 			vm->host_signal = si.ssi_signo;
 			vm_request_end(vm, VM_SIGNAL, si.ssi_signo);
 		}

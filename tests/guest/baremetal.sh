@@ -105,13 +105,22 @@ t_escape() {
 }
 check "Ctrl-A x quits with status 0" t_escape
 
-t_sigterm() {
-	local st
-	mkfifo "$T/in2"
-	"$VMM" --kernel "$GUEST" --cmdline action=echo <"$T/in2" >"$T/out" 2>"$T/err" &
-	local pid=$!
-	exec 8>"$T/in2" # stdin stays open: the guest waits for a line forever
+# echo_vm FIFO [vmm args...]: the echo guest in the background, its stdin a fifo held open
+# on fd 8 (so it waits for a line as long as we like); returns once the guest listens.
+# Sets pid.
+echo_vm() {
+	local fifo="$T/$1"
+	shift
+	[ -p "$fifo" ] || mkfifo "$fifo"
+	"$VMM" --kernel "$GUEST" --cmdline action=echo "$@" <"$fifo" >"$T/out" 2>"$T/err" &
+	pid=$!
+	exec 8>"$fifo"
 	for _ in $(seq 100); do has GUEST-ECHO-READY && break; sleep 0.1; done
+}
+
+t_sigterm() {
+	local st pid
+	echo_vm in2
 	kill -TERM $pid
 	wait $pid
 	st=$?
@@ -201,13 +210,8 @@ check "bad disk option" bad diskopt "'cache=unsafe'" --kernel "$GUEST" \
 
 # Locks: readers share an image, a writer excludes everyone (and is excluded).
 t_lock() {
-	local st ok=0
-	mkfifo "$T/in3"
-	"$VMM" --kernel "$GUEST" --disk "$T/disk.img" --cmdline action=echo <"$T/in3" \
-		>"$T/out" 2>"$T/err" &
-	local pid=$!
-	exec 8>"$T/in3"
-	for _ in $(seq 100); do has GUEST-ECHO-READY && break; sleep 0.1; done
+	local st ok=0 pid
+	echo_vm in3 --disk "$T/disk.img"
 	timeout 20 "$VMM" --kernel "$GUEST" --disk "$T/disk.img" --cmdline action=hello \
 		>/dev/null 2>"$T/err2" </dev/null
 	st=$?
@@ -217,11 +221,7 @@ t_lock() {
 	kill -TERM $pid; wait $pid
 	exec 8>&-
 	# two readers at once are fine
-	"$VMM" --kernel "$GUEST" --disk "$T/disk.img,ro" --cmdline action=echo <"$T/in3" \
-		>"$T/out" 2>"$T/err" &
-	pid=$!
-	exec 8>"$T/in3"
-	for _ in $(seq 100); do has GUEST-ECHO-READY && break; sleep 0.1; done
+	echo_vm in3 --disk "$T/disk.img,ro"
 	timeout 20 "$VMM" --kernel "$GUEST" --disk "$T/disk.img,ro" --cmdline action=hello \
 		>/dev/null 2>&1 </dev/null || ok=1
 	kill -TERM $pid; wait $pid
@@ -229,6 +229,21 @@ t_lock() {
 	return $ok
 }
 check "image locks: rw excludes rw and ro, ro shares with ro" t_lock
+
+# SIGUSR2: exit counts and the virtio queues on stderr, and the VM runs on.
+t_usr2() {
+	local st pid
+	echo_vm in4 --disk "$T/disk.img"
+	kill -USR2 $pid
+	for _ in $(seq 50); do grep -q "vda: queue 0" "$T/err" && break; sleep 0.1; done
+	echo "still here" >&8 # the guest echoes it and powers off: the VM ran on
+	wait $pid
+	st=$?
+	exec 8>&-
+	[ $st -eq 0 ] && has "GUEST-ECHO still here" && grep -q "exits by reason" "$T/err" &&
+		grep -q "vda: status 0 " "$T/err" && grep -q "vda: queue 0: not ready" "$T/err"
+}
+check "SIGUSR2 prints exit counts and virtio queue state; the VM runs on" t_usr2
 
 t_help() { run help 0 --help && has "usage: vmm" && run version 0 --version && has "vmm "; }
 check "--help and --version" t_help
