@@ -3,4 +3,4 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 TH_TIMEOUT=${TH_TIMEOUT:-1700} "$here/../tests/testhost/run.sh" --qemu --vmm "$1" \
-	"$here/linux-blk/blk-vs-qemu.sh" | grep -E 'RESULT|round|peer|testhost:'
+	"$here/linux-blk/blk-vs-qemu.sh" | grep -E 'RESULT|round|peer|RETRY|testhost:'
