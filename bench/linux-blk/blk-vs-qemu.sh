@@ -1,11 +1,12 @@
-# testhost-timeout: 1500
+# testhost-timeout: 2900
 # virtio-blk end to end inside the test host, ours vs QEMU microvm with virtio-blk-device:
 # the guest's blkbench (guest/linux/blkbench.c, bench=blk) on a 256 MiB raw disk, all
 # O_DIRECT: sequential 1 MiB write and read, 4 KiB random read at QD1 and QD8. Same kernel,
 # initramfs and kind of image (tmpfs: the host side is the page cache), alternating runs.
 . /t/lib.sh
-ROUNDS=${ROUNDS:-2}
-APPEND="console=ttyS0 quiet bench=blk blkperf=${BLKPERF:-10}"
+ROUNDS=2; BLKPERF=10
+[ -f /t/blk-bench.conf ] && . /t/blk-bench.conf   # bench/linux-blk.sh ROUNDS=... BLKPERF=...
+APPEND="console=ttyS0 quiet bench=blk blkperf=$BLKPERF"
 ours() {
     timeout -s USR2 -k 30 300 vmm --kernel "$G/vmlinuz" --initrd "$G/initramfs.cpio.gz" --cpus 2 --mem 512M \
         --disk /tmp/disk.img --cmdline "$APPEND" </dev/null
@@ -52,12 +53,14 @@ for r in $(seq "$ROUNDS"); do
         echo "round $r $who: seq write $w MB/s, seq read $rd MB/s, 4k randread QD1 $q1 IOPS, QD8 $q8 IOPS"
     done
 done
-awk '{ n[$1]++; for (i = 2; i <= 5; i++) v[$1, i] += $i }
+# Best round of each VMM per figure: TCG-nested timings swing by +-30% with host load, and
+# the best round is the one least disturbed (as bench/blk_model.c does).
+awk '{ n[$1]++; for (i = 2; i <= 5; i++) if ($i > v[$1, i]) v[$1, i] = $i }
      function line(name, i, unit) {
-         o = v["ours", i] / n["ours"]; q = v["qemu", i] / n["qemu"]
          printf "RESULT linux-blk %s: ours %.1f %s, qemu %.1f %s, ratio %.2f (goal >= 1)\n",
-                name, o, unit, q, unit, o / q }
+                name, v["ours", i], unit, v["qemu", i], unit, v["ours", i] / v["qemu", i] }
      END { if (n["ours"] && n["qemu"]) {
+         printf "(best of %d rounds ours, %d qemu)\n", n["ours"], n["qemu"]
          line("1M O_DIRECT seq write", 2, "MB/s"); line("1M O_DIRECT seq read", 3, "MB/s")
          line("4K O_DIRECT randread QD1", 4, "IOPS"); line("4K O_DIRECT randread QD8", 5, "IOPS") } }' /tmp/res
 finish
