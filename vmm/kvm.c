@@ -19,8 +19,6 @@ static int kvm_cap(int fd, long cap)
 	return ioctl(fd, KVM_CHECK_EXTENSION, cap);
 }
 
-#define CPUID_1_ECX_TSC_DEADLINE (1U << 24)
-
 static int kvm_get_cpuid(struct kvm *kvm)
 {
 	/* The kernel tells us with E2BIG when our table is too small. */
@@ -39,21 +37,6 @@ static int kvm_get_cpuid(struct kvm *kvm)
 			return -errno;
 	}
 	return -E2BIG;
-}
-
-/*
- * KVM emulates the LAPIC's TSC-deadline timer mode but leaves its CPUID bit to us (it
- * depends on the in-kernel LAPIC, which is the VMM's choice). Without it Linux programs
- * the LAPIC timer in one-shot mode: a divide/count/initial-count dance per timer event.
- * QEMU and Firecracker set it too.
- */
-static void kvm_cpuid_add_tsc_deadline(struct kvm *kvm)
-{
-	if (kvm_cap(kvm->sys_fd, KVM_CAP_TSC_DEADLINE_TIMER) <= 0)
-		return;
-	for (uint32_t i = 0; i < kvm->cpuid->nent; i++)
-		if (kvm->cpuid->entries[i].function == 1)
-			kvm->cpuid->entries[i].ecx |= CPUID_1_ECX_TSC_DEADLINE;
 }
 
 int kvm_open(struct kvm *kvm)
@@ -98,7 +81,6 @@ int kvm_open(struct kvm *kvm)
 	err = kvm_get_cpuid(kvm);
 	if (err)
 		goto fail;
-	kvm_cpuid_add_tsc_deadline(kvm);
 	return 0;
 fail:
 	close(kvm->sys_fd);

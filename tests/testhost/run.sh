@@ -22,8 +22,9 @@
 # The console shows "[name] ..." output lines and per scenario exactly one
 #   TESTHOST-RESULT <name> PASS|FAIL <exit code> <seconds>
 # then "TESTHOST-DONE <p> passed, <f> failed". A test host whose console stays silent for
-# TH_WEDGE s (its heartbeat is every 20 s) is wedged: run.sh logs its vCPUs' registers, kills
-# it, prints "RETRY: ..." and boots it once more for the scenarios that had not finished
+# TH_WEDGE s (its heartbeat is every 20 s) is wedged: run.sh logs its vCPUs' registers and
+# kills it. A wedged test host, or one whose kernel died (QEMU exited without the DONE line),
+# gets one more boot, announced by "RETRY: ...", for the scenarios that had not finished
 # (the one that was running included). run.sh exits 0 only if the host reached
 # TESTHOST-KVM-READY, every scenario reported PASS, and the DONE line appeared; otherwise it
 # prints a one-line reason ("testhost: FAIL: ...") and exits 1 (2 for usage errors).
@@ -229,11 +230,15 @@ boot_host() {
 }
 
 boot_host 0
-# A wedged test host is the environment, not a verdict on the scenario: boot once more and
-# go on from the scenario that was running, loudly. A second wedge fails the run.
-if [[ -n $wedged && -z $done_line && -z $fatal ]]; then
-    echo "RETRY: the test host wedged in scenario $wedged (log: $logfile); booting it again" \
-         "and running the $((nscen - npass - nfail)) unfinished scenario(s)"
+# A test host that wedged, or whose own kernel died (QEMU exits: -no-reboot turns its panic
+# or triple fault into an exit), is the environment failing, not a verdict on the scenario:
+# TCG's nested SVM has done both, under QEMU's guests as well as ours. Boot once more and go
+# on from the scenario that was running, loudly. A second time fails the run.
+if [[ -z $done_line && -z $fatal ]] && ((kvm_ready && rc != 124 && rc != 137)); then
+    if [[ -n $wedged ]]; then how="wedged in scenario $wedged"
+    else how="died (qemu exit $rc) in scenario ${current:-"(between scenarios)"}"; fi
+    echo "RETRY: the test host $how (log: $logfile); booting it again and running the" \
+         "$((nscen - npass - nfail)) unfinished scenario(s)"
     rips=$(sed -n 's/^\[wedged\] RIP=\([0-9a-f]*\).*/\1/p' "$logfile" | sort -u | paste -sd, -)
     retried=1; current=""; wedged=""
     boot_host $((npass + nfail)) "${rips:+th_syms=$rips}"
@@ -253,7 +258,7 @@ elif [[ -n $fatal ]]; then
 elif ((!kvm_ready)); then
     reason="no TESTHOST-KVM-READY (kvm-amd / /dev/kvm missing)"
 elif [[ -z $done_line ]]; then
-    reason="no TESTHOST-DONE line (test host died${current:+ in scenario $current}; qemu exit $rc)"
+    reason="no TESTHOST-DONE line (test host died${retried:+ again}${current:+ in scenario $current}; qemu exit $rc)"
 elif ((npass + nfail != nscen)); then
     reason="expected $nscen results, got $((npass + nfail))"
 elif ((nfail)); then
