@@ -7,11 +7,13 @@
 #   TESTHOST-DONE <passed> passed, <failed> failed          at the end, then powers off
 # Other markers: TESTHOST-BOOTED <uptime>, TESTHOST-KVM-READY <uptime>, TESTHOST-START <name>,
 # TESTHOST-FATAL <reason> (no DONE line follows), TESTHOST-ALIVE <uptime> every 20 s,
-# TESTHOST-SYM <rip> <symbol+offset> for each th_syms= address.
+# TESTHOST-TEXT <address of the kernel's _text> (KASLR), TESTHOST-SYM <+offset>
+# <symbol+offset> for each th_syms= entry.
 /bin/busybox mount -t proc proc /proc
 export PATH=/t/bin:/bin:/sbin:/usr/bin:/usr/sbin:/t
 read -r up _ < /proc/uptime
 echo "TESTHOST-BOOTED $up"
+echo "TESTHOST-TEXT $(awk '$3 == "_text" { print $1; exit }' /proc/kallsyms)"
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp
@@ -53,15 +55,17 @@ fi
 skip=0
 for a in $(cat /proc/cmdline); do case "$a" in th_skip=*) skip=${a#th_skip=} ;; esac; done
 
-# th_syms=ADDR,... (run.sh, after a wedge): name the kernel functions the stuck vCPUs were
-# in. Same kernel, nokaslr: the addresses of the wedged boot are valid here.
+# th_syms=+OFF,... (run.sh, after a wedge): name the kernel functions the stuck vCPUs were
+# in. OFF is from _text of the wedged boot (TESTHOST-TEXT); KASLR moved this one, same kernel.
+text=$(awk '$3 == "_text" { print $1; exit }' /proc/kallsyms)
 for a in $(cat /proc/cmdline); do
     case "$a" in th_syms=*)
-        for rip in $(echo "${a#th_syms=}" | tr , ' '); do
+        for off in $(echo "${a#th_syms=}" | tr , ' '); do
+            rip=$(printf '%016x' $((0x$text + 0x${off#+})))
             awk -v a="$rip" '$2 ~ /^[tTwW]$/ && $1 <= a && $1 > b { b = $1; n = $3 }
                 END { print b, n }' /proc/kallsyms | {
                 read -r base name
-                echo "TESTHOST-SYM $rip ${name:-?}+0x$(printf '%x' $((0x$rip - 0x${base:-0})))"
+                echo "TESTHOST-SYM $off ${name:-?}+0x$(printf '%x' $((0x$rip - 0x${base:-0})))"
             }
         done ;;
     esac

@@ -24,8 +24,8 @@
 # then "TESTHOST-DONE <p> passed, <f> failed". A test host whose console stays silent for
 # TH_WEDGE s (its heartbeat is every 20 s) is wedged: run.sh logs its vCPUs' registers and
 # kills it. A wedged test host, or one whose kernel died (QEMU exited without the DONE line),
-# gets one more boot, announced by "RETRY: ...", for the scenarios that had not finished
-# (the one that was running included). run.sh exits 0 only if the host reached
+# gets another boot (two at most), announced by "RETRY: ...", for the scenarios that had not
+# finished (the one that was running included). run.sh exits 0 only if the host reached
 # TESTHOST-KVM-READY, every scenario reported PASS, and the DONE line appeared; otherwise it
 # prints a one-line reason ("testhost: FAIL: ...") and exits 1 (2 for usage errors).
 #
@@ -159,23 +159,26 @@ ts() { echo "${EPOCHREALTIME}"; }
 el() { awk -v a="$1" -v b="$(ts)" 'BEGIN { printf "%.1f", b - a }'; }
 t_start=$(ts)
 t_kvm=""; booted=0; kvm_ready=0; done_line=""; fatal=""; current=""
-npass=0; nfail=0; failed_names=(); wedged=""; retried=""; rc=0
+npass=0; nfail=0; failed_names=(); wedged=""; retried=""; rc=0; text_base=""
 
 # The test host prints TESTHOST-ALIVE every 20 s from a background loop, whatever the
 # scenario does. If the console is silent for TH_WEDGE s, the test host's own kernel is
 # stuck (seen once: nested SVM under TCG spinning after a virtio-blk scenario): this
 # watchdog dumps the vCPUs' registers into the log and kills QEMU, instead of waiting for
-# TH_TIMEOUT. The test host boots with nokaslr, so the next boot (th_syms=) can name the
-# functions the RIPs were in, from its /proc/kallsyms (Debian ships no System.map).
+# TH_TIMEOUT. The next boot (th_syms=, offsets from the wedged boot's _text, which its init
+# printed) names the functions the RIPs were in, from its /proc/kallsyms (Debian ships no
+# System.map; KASLR moves the kernel every boot, hence offsets).
 TH_WEDGE="${TH_WEDGE:-150}"
 watchdog() {
-    local qpid=$1 now last
+    local qpid=$1 now last limit
     while kill -0 "$qpid" 2>/dev/null; do
         sleep 5
+        # A kernel that has not reached its init after 60 s (it takes 5-10) is stuck too.
+        limit=$TH_WEDGE; [[ -e $work/booted ]] || limit=60
         now=$(date +%s); last=$(stat -c %Y "$logfile")
-        ((now - last >= TH_WEDGE)) || continue
+        ((now - last >= limit)) || continue
         {
-            echo "TESTHOST-WEDGED no console output for ${TH_WEDGE}s; vCPU state:"
+            echo "TESTHOST-WEDGED no console output for ${limit}s; vCPU state:"
             python3 "$TH_DIR/monitor.py" "$work/monitor" || true
         } >> "$logfile" 2>&1
         : > "$work/wedged"
@@ -191,13 +194,15 @@ boot_host() {
     local left line show wpid
     left=$(awk -v a="$t_start" -v b="$(ts)" -v t="$TH_TIMEOUT" 'BEGIN { printf "%d", t - (b - a) }')
     ((left > 60)) || left=60
-    rm -f "$work/wedged" "$work/monitor"
+    rm -f "$work/wedged" "$work/monitor" "$work/booted"
+    text_base=""
+    touch "$logfile" # the watchdog's clock starts now
     exec {qfd}< <(exec timeout -k 10 "$left" "$TH_QEMU" \
         -accel tcg,thread=multi -cpu max -smp "$TH_SMP" -m "$TH_MEM" -M pc \
         -nodefaults -no-user-config -display none -serial stdio -no-reboot \
         -monitor "unix:$work/monitor,server=on,wait=off" \
         -kernel "$VMLINUZ" -initrd "$work/initrd" \
-        -append "console=ttyS0 panic=-1 quiet nokaslr th_skip=$1 ${2:-} ${TH_APPEND:-}" </dev/null 2>&1)
+        -append "console=ttyS0 panic=-1 quiet th_skip=$1 ${2:-} ${TH_APPEND:-}" </dev/null 2>&1)
     qpid=$!
     watchdog "$qpid" & wpid=$!
     while IFS= read -r line <&"$qfd" || [[ -n $line ]]; do
@@ -206,7 +211,7 @@ boot_host() {
         show=$((quiet == 0))
         case "$line" in
             TESTHOST-ALIVE*)     show=0 ;;
-            TESTHOST-BOOTED*)    booted=1 ;;
+            TESTHOST-BOOTED*)    booted=1; : > "$work/booted" ;;
             TESTHOST-KVM-READY*) kvm_ready=1; t_kvm=$(el "$t_start")
                                  th_log "KVM ready $t_kvm s after launch" ;;
             TESTHOST-START\ *)   current=${line#TESTHOST-START } ;;
@@ -218,6 +223,7 @@ boot_host() {
                 ((quiet)) && printf '%s\n' "$line" ;;
             TESTHOST-DONE\ *)    done_line=$line; ((quiet)) && printf '%s\n' "$line" ;;
             TESTHOST-SYM\ *)     ((quiet)) && printf '%s\n' "$line" ;;
+            TESTHOST-TEXT\ *)    text_base=${line#TESTHOST-TEXT } ;;
             TESTHOST-FATAL\ *)   fatal=${line#TESTHOST-FATAL }; ((quiet)) && printf '%s\n' "$line" ;;
         esac
         ((show)) && printf '%s\n' "$line"
@@ -233,16 +239,25 @@ boot_host 0
 # A test host that wedged, or whose own kernel died (QEMU exits: -no-reboot turns its panic
 # or triple fault into an exit), is the environment failing, not a verdict on the scenario:
 # TCG's nested SVM has done both, under QEMU's guests as well as ours. Boot once more and go
-# on from the scenario that was running, loudly. A second time fails the run.
-if [[ -z $done_line && -z $fatal ]] && ((kvm_ready && rc != 124 && rc != 137)); then
+# on from the scenario that was running, loudly; twice at most.
+for attempt in 1 2; do
+    [[ -z $done_line && -z $fatal ]] && ((rc != 124 && rc != 137)) || break
+    [[ -n $wedged ]] || ((kvm_ready)) || break # a kernel that never came up: not this
     if [[ -n $wedged ]]; then how="wedged in scenario $wedged"
     else how="died (qemu exit $rc) in scenario ${current:-"(between scenarios)"}"; fi
     echo "RETRY: the test host $how (log: $logfile); booting it again and running the" \
          "$((nscen - npass - nfail)) unfinished scenario(s)"
-    rips=$(sed -n 's/^\[wedged\] RIP=\([0-9a-f]*\).*/\1/p' "$logfile" | sort -u | paste -sd, -)
+    # RIPs as offsets from the wedged kernel's _text (KASLR), if its init got to print it
+    syms=""
+    if [[ $text_base =~ ^[0-9a-f]{16}$ ]]; then
+        for rip in $(tac "$logfile" | sed '/^TESTHOST-WEDGED/q' |
+                     sed -n 's/^\[wedged\] RIP=\([0-9a-f]*\).*/\1/p' | sort -u); do
+            syms+="${syms:+,}+$(printf '%x' $((16#$rip - 16#$text_base)))"
+        done
+    fi
     retried=1; current=""; wedged=""
-    boot_host $((npass + nfail)) "${rips:+th_syms=$rips}"
-fi
+    boot_host $((npass + nfail)) "${syms:+th_syms=$syms}"
+done
 total=$(el "$t_start")
 
 # 5. verdict
