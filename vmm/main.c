@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/virtio_ids.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,14 +21,10 @@ static int dump_dtb(const struct vmm_config *cfg)
 {
 	static uint8_t buf[64 << 10];
 	struct machine_desc m;
-	long n = 0;
+	long n;
 	int fd;
 
-	if (machine_init(&m, cfg->mem, cfg->cpus, cfg->nr_serial))
-		n = -EINVAL;
-	for (int i = 0; i < cfg->nr_disks && !n; i++)
-		machine_add_virtio(&m, VIRTIO_ID_BLOCK);
-	if (n || (n = fdt_build(&m, cfg->cmdline, buf, sizeof(buf))) < 0) {
+	if (vm_machine_init(&m, cfg) || (n = fdt_build(&m, cfg->cmdline, buf, sizeof(buf))) < 0) {
 		log_msg("--dump-dtb: cannot build the device tree");
 		return EXIT_FAILURE_VMM;
 	}

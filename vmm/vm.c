@@ -185,7 +185,6 @@ static int vm_load_images(struct vm *vm, struct kernel_image *k, struct boot_inf
 		if ((err = disk_open(&cfg->disk[i], &vm->disk[i])))
 			return -EINVAL;
 		vm->nr_disks = i + 1;
-		machine_add_virtio(&vm->mach, VIRTIO_ID_BLOCK);
 	}
 	return vm_load_cmdline(vm, k, bi);
 }
@@ -241,48 +240,45 @@ static void vm_blk_irq(void *ctx, int level)
 /*
  * QueueNotify writes become an eventfd signal inside KVM (ioeventfd): the
  * vCPU does not even exit to us, and the I/O thread wakes. Completions go
- * back the same way through an irqfd.
+ * back the same way through an irqfd. assign false takes both out of KVM
+ * again, before the fds close, as QEMU does (rather than leaving KVM to
+ * notice the close).
  */
+static int vm_blk_kvm_fds(struct vm *vm, int i, bool assign)
+{
+	const struct virtio_mmio_desc *d = &vm->mach.virtio[i];
+	struct kvm_ioeventfd io = {.addr = d->base + VIRTIO_MMIO_QUEUE_NOTIFY,
+				   .len = 4,
+				   .fd = vm->blk_notify_fd[i],
+				   .flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN};
+	struct kvm_irqfd irq = {
+	    .fd = vm->blk_irq_fd[i], .gsi = d->irq, .flags = assign ? 0 : KVM_IRQFD_FLAG_DEASSIGN};
+	int err = 0;
+
+	if (vm->blk_notify_fd[i] >= 0 && ioctl(vm->kvm.vm_fd, KVM_IOEVENTFD, &io))
+		err = -errno;
+	if (vm->blk_irq_fd[i] >= 0 && ioctl(vm->kvm.vm_fd, KVM_IRQFD, &irq) && !err)
+		err = -errno;
+	return err;
+}
+
 static int vm_add_blk(struct vm *vm, int i)
 {
 	const struct virtio_mmio_desc *d = &vm->mach.virtio[i];
-	struct kvm_ioeventfd io = {.addr = d->base + VIRTIO_MMIO_QUEUE_NOTIFY, .len = 4};
-	struct kvm_irqfd irq = {.gsi = d->irq};
+	int err;
 
 	vm->blk_notify_fd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	vm->blk_irq_fd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->blk_notify_fd[i] < 0 || vm->blk_irq_fd[i] < 0)
 		return -errno;
-	io.fd = vm->blk_notify_fd[i];
-	irq.fd = vm->blk_irq_fd[i];
-	if (ioctl(vm->kvm.vm_fd, KVM_IOEVENTFD, &io) || ioctl(vm->kvm.vm_fd, KVM_IRQFD, &irq))
-		return -errno;
+	if ((err = vm_blk_kvm_fds(vm, i, true)))
+		return err;
 	vm->blk[i] = virtio_blk_create(&vm->disk[i], &vm->mem, vm->blk_notify_fd[i], vm_blk_irq,
 				       &vm->blk_irq_fd[i]);
 	if (!vm->blk[i])
 		return -errno;
 	return bus_register(&vm->bus, BUS_MMIO, d->base, LAYOUT_VIRTIO_MMIO_SIZE, virtio_mmio_io,
 			    virtio_blk_transport(vm->blk[i]), "virtio-blk");
-}
-
-/* Take the eventfds out of KVM before closing them, as QEMU does, rather than
- * leaving KVM to notice the close. */
-static void vm_del_blk_fds(struct vm *vm, int i)
-{
-	const struct virtio_mmio_desc *d = &vm->mach.virtio[i];
-	struct kvm_ioeventfd io = {.addr = d->base + VIRTIO_MMIO_QUEUE_NOTIFY,
-				   .len = 4,
-				   .fd = vm->blk_notify_fd[i],
-				   .flags = KVM_IOEVENTFD_FLAG_DEASSIGN};
-	struct kvm_irqfd irq = {
-	    .fd = vm->blk_irq_fd[i], .gsi = d->irq, .flags = KVM_IRQFD_FLAG_DEASSIGN};
-
-	if (vm->kvm.vm_fd < 0)
-		return;
-	if (vm->blk_notify_fd[i] >= 0)
-		ioctl(vm->kvm.vm_fd, KVM_IOEVENTFD, &io);
-	if (vm->blk_irq_fd[i] >= 0)
-		ioctl(vm->kvm.vm_fd, KVM_IRQFD, &irq);
 }
 
 static int vm_add_devices(struct vm *vm)
@@ -341,6 +337,19 @@ static int vm_add_vcpus(struct vm *vm, const struct kernel_image *k, uint64_t bo
 	return vcpu_set_boot_regs(vm->vcpu[0], k, boot_arg);
 }
 
+int vm_machine_init(struct machine_desc *m, const struct vmm_config *cfg)
+{
+	int err = machine_init(m, cfg->mem, cfg->cpus, cfg->nr_serial);
+
+	for (int i = 0; i < cfg->nr_disks && !err; i++) {
+		int slot = machine_add_virtio(m, VIRTIO_ID_BLOCK);
+
+		if (slot < 0)
+			err = slot;
+	}
+	return err;
+}
+
 int vm_create(struct vm *vm, const struct vmm_config *cfg)
 {
 	struct kernel_image k;
@@ -359,7 +368,7 @@ int vm_create(struct vm *vm, const struct vmm_config *cfg)
 	bus_init(&vm->bus);
 	if (vm->end_fd < 0)
 		return -errno;
-	if ((err = machine_init(&vm->mach, cfg->mem, cfg->cpus, cfg->nr_serial)))
+	if ((err = vm_machine_init(&vm->mach, cfg)))
 		return err;
 	if ((err = kvm_open(&vm->kvm))) {
 		log_msg("/dev/kvm: %s", strerror(-err));
@@ -510,7 +519,8 @@ void vm_destroy(struct vm *vm)
 	}
 	/* virtio_blk_destroy flushes: what the guest wrote reaches the image before we exit. */
 	for (int i = 0; i < vm->nr_disks; i++) {
-		vm_del_blk_fds(vm, i);
+		if (vm->kvm.vm_fd >= 0)
+			vm_blk_kvm_fds(vm, i, false);
 		if (vm->blk[i])
 			virtio_blk_destroy(vm->blk[i]);
 		vm->blk[i] = NULL;

@@ -74,6 +74,11 @@ struct vm {
 	pthread_mutex_t lock;
 };
 
+/*
+ * The machine the command line describes: RAM, vCPUs, UARTs and a virtio-mmio slot per
+ * --disk. Shared by vm_create and --dump-dtb, so the dumped tree is the booted one.
+ */
+int vm_machine_init(struct machine_desc *m, const struct vmm_config *cfg);
 int vm_create(struct vm *vm, const struct vmm_config *cfg);
 struct console;
 /* Run until the guest or the host ends it, serving the console; returns the enum vm_end. */

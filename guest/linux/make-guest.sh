@@ -228,12 +228,13 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp
 
-guest=shell; bench=; benchexit=poweroff
+guest=shell; bench=; benchexit=poweroff; blkperf=10
 for arg in $(cat /proc/cmdline); do
     case "$arg" in
         guest=*)     guest=${arg#guest=} ;;
         bench=*)     bench=${arg#bench=} ;;
         benchexit=*) benchexit=${arg#benchexit=} ;;
+        blkperf=*)   blkperf=${arg#blkperf=} ;;
     esac
 done
 
@@ -306,14 +307,12 @@ for i in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/vda ] && break; sleep 0.1; done
 case "$bench" in
 blk)   # blkperf=SECS: seconds per random-read run (default 10)
     if [ -b /dev/vda ]; then
-        secs=10
-        for arg in $(cat /proc/cmdline); do case "$arg" in blkperf=*) secs=${arg#blkperf=} ;; esac; done
         mib=$(( $(blockdev --getsize64 /dev/vda) / 1048576 ))
         # write first, so that the reads see allocated host blocks, not holes
         blkbench seqwrite /dev/vda $mib
         blkbench seqread /dev/vda $mib
-        blkbench randread /dev/vda $secs 1
-        blkbench randread /dev/vda $secs 8
+        blkbench randread /dev/vda "$blkperf" 1
+        blkbench randread /dev/vda "$blkperf" 8
     else
         echo "GUEST-BLK-NODEV"
     fi

@@ -63,11 +63,11 @@ static void vdrv_wr64(struct vdrv *d, uint64_t lo_off, uint64_t v)
 	vdrv_wr(d, lo_off + 4, v >> 32);
 }
 
-int vdrv_init(struct vdrv *d, uint64_t features)
+int vdrv_init(struct vdrv *d, uint64_t want)
 {
 	const uint32_t s = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
+	uint64_t features = vdrv_probe(d) & want;
 
-	vdrv_probe(d);
 	memset(d->ram + d->desc_gpa, 0, 16 * (size_t)d->qsize);
 	memset(d->ram + d->avail_gpa, 0, 6 + 2 * (size_t)d->qsize);
 	memset(d->ram + d->used_gpa, 0, 6 + 8 * (size_t)d->qsize);

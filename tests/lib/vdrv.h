@@ -42,10 +42,11 @@ void vdrv_wr(struct vdrv *d, uint64_t off, uint32_t v);
 /* Reset, ACKNOWLEDGE, DRIVER; returns the 64 device feature bits. */
 uint64_t vdrv_probe(struct vdrv *d);
 /*
- * The whole init: probe, accept `features`, FEATURES_OK, queue 0 set up with zeroed rings,
- * DRIVER_OK. 0, or -EIO if the device refused a step (its status says which).
+ * The whole init: probe, accept what the device offers of `want` (~0ULL: all of it),
+ * FEATURES_OK, queue 0 set up with zeroed rings, DRIVER_OK. 0, or -EIO if the device
+ * refused a step (its status says which).
  */
-int vdrv_init(struct vdrv *d, uint64_t features);
+int vdrv_init(struct vdrv *d, uint64_t want);
 
 void vdrv_desc_set(struct vdrv *d, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
 		   uint16_t next);

@@ -13,7 +13,8 @@
 export PATH=/t/bin:/bin:/sbin:/usr/bin:/usr/sbin:/t
 read -r up _ < /proc/uptime
 echo "TESTHOST-BOOTED $up"
-echo "TESTHOST-TEXT $(awk '$3 == "_text" { print $1; exit }' /proc/kallsyms)"
+text=$(awk '$3 == "_text" { print $1; exit }' /proc/kallsyms)   # moved by KASLR every boot
+echo "TESTHOST-TEXT $text"
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp
@@ -51,24 +52,24 @@ fi
 # Heartbeat: run.sh takes a console silent for minutes for a wedged test host.
 (while :; do sleep 20; echo "TESTHOST-ALIVE $(cut -d' ' -f1 /proc/uptime)"; done) &
 
-# th_skip=N (run.sh, booting again after a wedge): the first N scenarios already ran.
-skip=0
-for a in $(cat /proc/cmdline); do case "$a" in th_skip=*) skip=${a#th_skip=} ;; esac; done
-
-# th_syms=+OFF,... (run.sh, after a wedge): name the kernel functions the stuck vCPUs were
-# in. OFF is from _text of the wedged boot (TESTHOST-TEXT); KASLR moved this one, same kernel.
-text=$(awk '$3 == "_text" { print $1; exit }' /proc/kallsyms)
+# From run.sh when it boots us again after a failed boot:
+#   th_skip=N         the first N scenarios already ran
+#   th_syms=+OFF,...  name the kernel functions the stuck vCPUs were in; OFF is from _text
+#                     of the wedged boot (TESTHOST-TEXT); KASLR moved this one, same kernel
+skip=0; syms=
 for a in $(cat /proc/cmdline); do
-    case "$a" in th_syms=*)
-        for off in $(echo "${a#th_syms=}" | tr , ' '); do
-            rip=$(printf '%016x' $((0x$text + 0x${off#+})))
-            awk -v a="$rip" '$2 ~ /^[tTwW]$/ && $1 <= a && $1 > b { b = $1; n = $3 }
-                END { print b, n }' /proc/kallsyms | {
-                read -r base name
-                echo "TESTHOST-SYM $off ${name:-?}+0x$(printf '%x' $((0x$rip - 0x${base:-0})))"
-            }
-        done ;;
+    case "$a" in
+        th_skip=*) skip=${a#th_skip=} ;;
+        th_syms=*) syms=$(echo "${a#th_syms=}" | tr , ' ') ;;
     esac
+done
+for off in $syms; do
+    rip=$(printf '%016x' $((0x$text + 0x${off#+})))
+    awk -v a="$rip" '$2 ~ /^[tTwW]$/ && $1 <= a && $1 > b { b = $1; n = $3 }
+        END { print b, n }' /proc/kallsyms | {
+        read -r base name
+        echo "TESTHOST-SYM $off ${name:-?}+0x$(printf '%x' $((0x$rip - 0x${base:-0})))"
+    }
 done
 
 centis() { read -r u _ < /proc/uptime; echo "${u%.*}${u#*.}"; }   # uptime in 1/100 s
