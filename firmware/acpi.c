@@ -311,7 +311,8 @@ static void dsdt_virtio(struct aml *a, int i, const struct virtio_mmio_desc *v)
 	aml_integer(a, 1);
 	aml_init(&rt, buf, sizeof(buf));
 	aml_res_mem32_fixed(&rt, 1, v->base, LAYOUT_VIRTIO_MMIO_SIZE);
-	aml_res_ext_irq(&rt, AML_IRQ_CONSUMER | AML_IRQ_EDGE, v->irq);
+	aml_res_ext_irq(&rt, AML_IRQ_CONSUMER | (MACHINE_VIRTIO_IRQ_LEVEL ? 0 : AML_IRQ_EDGE),
+			v->irq);
 	aml_res_end(&rt);
 	aml_name(a, "_CRS");
 	aml_res_template(a, &rt);

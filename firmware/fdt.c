@@ -16,10 +16,10 @@
  *     virtio_mmio@d0000000  one per virtio-mmio window
  *
  * Interrupt specifiers are <GSI type> with the type an index into
- * of_ioapic_type[] in that file: 3 is edge-triggered, active high. ISA
- * UARTs are edge-triggered by nature; the virtio devices are edge too,
- * because the VMM signals them with a KVM_IRQ_LINE pulse or an irqfd, as
- * kvmtool and Firecracker do for virtio-mmio on x86.
+ * of_ioapic_type[] in that file: 3 is edge-triggered, active high, 1
+ * level-triggered, active high. ISA UARTs are edge-triggered by nature;
+ * the virtio devices are level-triggered (MACHINE_VIRTIO_IRQ_LEVEL, where
+ * machine.h says why).
  */
 #include <errno.h>
 #include <limits.h>
@@ -33,6 +33,7 @@
 
 #define PHANDLE_IOAPIC 1
 
+#define IOAPIC_IRQ_LEVEL_HIGH  1
 #define IOAPIC_IRQ_EDGE_RISING 3
 #define APIC_MMIO_SIZE	       0x1000
 #define UART_CLOCK_HZ	       1843200
@@ -119,9 +120,9 @@ static void dt_reg64(struct dt *d, uint64_t base, uint64_t size)
 	dt_cells(d, "reg", cells, 4);
 }
 
-static void dt_irq(struct dt *d, uint32_t gsi)
+static void dt_irq(struct dt *d, uint32_t gsi, int level)
 {
-	const uint32_t spec[2] = {gsi, IOAPIC_IRQ_EDGE_RISING};
+	const uint32_t spec[2] = {gsi, level ? IOAPIC_IRQ_LEVEL_HIGH : IOAPIC_IRQ_EDGE_RISING};
 
 	dt_cells(d, "interrupts", spec, 2);
 	dt_u32(d, "interrupt-parent", PHANDLE_IOAPIC);
@@ -229,7 +230,7 @@ static void dt_serial(struct dt *d, const struct serial_desc *sd)
 	dt_str(d, "compatible", "ns16550a");
 	dt_cells(d, "reg", reg, 3);
 	dt_u32(d, "clock-frequency", UART_CLOCK_HZ);
-	dt_irq(d, sd->irq);
+	dt_irq(d, sd->irq, 0);
 	dt_end(d);
 }
 
@@ -267,7 +268,7 @@ static void dt_virtio(struct dt *d, const struct virtio_mmio_desc *vd)
 	dt_begin(d, name);
 	dt_str(d, "compatible", "virtio,mmio");
 	dt_reg64(d, vd->base, LAYOUT_VIRTIO_MMIO_SIZE);
-	dt_irq(d, vd->irq);
+	dt_irq(d, vd->irq, MACHINE_VIRTIO_IRQ_LEVEL);
 	/* KVM guests' memory is cache-coherent with the device model. */
 	dt_flag(d, "dma-coherent");
 	dt_end(d);

@@ -51,6 +51,14 @@ struct machine_desc {
 
 /* virtio-mmio devices take GSIs 16..23: IOAPIC pins no ISA device claims. */
 #define MACHINE_VIRTIO_GSI 16
+/*
+ * Their lines are level-triggered, active high, as QEMU microvm declares them: the line is
+ * high while InterruptStatus is non-zero (virtio 1.2, 4.2.2: the driver acknowledges through
+ * InterruptACK), so the IOAPIC delivers again after an EOI or an unmask that finds it high,
+ * and no lost or masked edge can leave a completed queue waiting for an interrupt. The
+ * DSDT, the device tree and the VMM's irq_line all follow this one definition.
+ */
+#define MACHINE_VIRTIO_IRQ_LEVEL 1
 
 /* Lay out RAM around the 32-bit MMIO hole and fill in the default devices. */
 int machine_init(struct machine_desc *m, uint64_t ram_size, int nr_cpus, int nr_serial);

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -170,6 +171,7 @@ struct vcpu *vcpu_create(struct vm *vm, int id)
 		return NULL;
 	v->vm = vm;
 	v->id = id;
+	v->stats.fd = -1;
 	v->fd = ioctl(vm->kvm.vm_fd, KVM_CREATE_VCPU, id);
 	if (v->fd < 0)
 		goto fail;
@@ -183,6 +185,7 @@ struct vcpu *vcpu_create(struct vm *vm, int id)
 		errno = -err;
 		goto fail;
 	}
+	kvm_stats_open(&v->stats, v->fd);
 	return v;
 fail:
 	err = errno;
@@ -199,6 +202,7 @@ void vcpu_destroy(struct vcpu *v)
 		munmap(v->run, v->vm->kvm.run_size);
 	if (v->fd >= 0)
 		close(v->fd);
+	kvm_stats_close(&v->stats);
 	free(v);
 }
 
@@ -383,6 +387,47 @@ static int vcpu_handle_exit(struct vcpu *v)
 	return -1;
 }
 
+static void vcpu_snapshot_take(struct vcpu *v)
+{
+	struct vcpu_snapshot *s = &v->snap;
+
+	s->err = 0;
+	if (ioctl(v->fd, KVM_GET_REGS, &s->regs) < 0 ||
+	    ioctl(v->fd, KVM_GET_VCPU_EVENTS, &s->events) < 0 ||
+	    ioctl(v->fd, KVM_GET_MP_STATE, &s->mp) < 0 ||
+	    ioctl(v->fd, KVM_GET_LAPIC, &s->lapic) < 0)
+		s->err = -errno;
+}
+
+/* On the vCPU thread, outside KVM_RUN: answer a snapshot request if one is pending. */
+static void vcpu_snapshot_answer(struct vcpu *v)
+{
+	unsigned want = atomic_load(&v->snap_want);
+
+	if (want == atomic_load_explicit(&v->snap_done, memory_order_relaxed))
+		return;
+	vcpu_snapshot_take(v);
+	atomic_store_explicit(&v->snap_done, want, memory_order_release);
+}
+
+static void vcpu_mark(struct vcpu *v, enum vcpu_where where)
+{
+	atomic_store_explicit(&v->where, where, memory_order_relaxed);
+}
+
+/* What the exit about to be handled is, for vcpu_describe. */
+static void vcpu_mark_handling(struct vcpu *v)
+{
+	const struct kvm_run *run = v->run;
+	uint64_t addr = run->exit_reason == KVM_EXIT_IO	    ? run->io.port
+			: run->exit_reason == KVM_EXIT_MMIO ? run->mmio.phys_addr
+							    : 0;
+
+	atomic_store_explicit(&v->where_exit, run->exit_reason, memory_order_relaxed);
+	atomic_store_explicit(&v->where_addr, addr, memory_order_relaxed);
+	vcpu_mark(v, VCPU_IN_HANDLER);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -394,15 +439,18 @@ static void *vcpu_thread(void *arg)
 	sigdelset(&set, SIGUSR1);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
 	while (!atomic_load(&v->vm->end)) {
+		vcpu_mark(v, VCPU_IN_KVM_RUN);
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->run->immediate_exit = 0;
+				vcpu_snapshot_answer(v);
 				continue;
 			}
 			log_msg("vcpu%d: KVM_RUN: %s", v->id, strerror(errno));
 			vm_request_end(v->vm, VM_KVM_ERROR, 0);
 			break;
 		}
+		vcpu_mark_handling(v);
 		v->exits[v->run->exit_reason % VCPU_EXIT_REASONS]++;
 		done = vcpu_handle_exit(v);
 		/* Traced after handling, so an IN shows the data the guest got. */
@@ -411,6 +459,7 @@ static void *vcpu_thread(void *arg)
 		if (done)
 			break;
 	}
+	vcpu_mark(v, VCPU_ENDED);
 	return NULL;
 }
 
@@ -443,6 +492,28 @@ void vcpu_kick(struct vcpu *v)
 		pthread_kill(v->thread, SIGUSR1);
 }
 
+#define VCPU_SNAP_WAIT_MS 200
+
+/* A fresh snapshot in v->snap: 0, or -ETIMEDOUT when the thread did not come out of KVM. */
+static int vcpu_snapshot(struct vcpu *v)
+{
+	int where = atomic_load(&v->where);
+	unsigned want;
+
+	if (where == VCPU_NOT_STARTED || where == VCPU_ENDED) {
+		vcpu_snapshot_take(v); /* no thread of its own in KVM_RUN: ask KVM ourselves */
+		return 0;
+	}
+	want = atomic_fetch_add(&v->snap_want, 1) + 1;
+	vcpu_kick(v);
+	for (int i = 0; i < VCPU_SNAP_WAIT_MS; i++) {
+		if (atomic_load_explicit(&v->snap_done, memory_order_acquire) == want)
+			return 0;
+		usleep(1000);
+	}
+	return -ETIMEDOUT;
+}
+
 void vcpu_join(struct vcpu *v)
 {
 	if (v->started)
@@ -463,4 +534,89 @@ void vcpu_dump_regs(struct vcpu *v)
 	log_msg("vcpu%d: rsi=%016llx rdi=%016llx rbp=%016llx", v->id, r.rsi, r.rdi, r.rbp);
 	log_msg("vcpu%d: cr0=%llx cr3=%llx cr4=%llx efer=%llx cs=%04x ss=%04x", v->id, s.cr0, s.cr3,
 		s.cr4, s.efer, s.cs.selector, s.ss.selector);
+}
+
+/* The vectors set in one of the LAPIC's 256-bit registers (ISR 0x100, TMR 0x180, IRR 0x200). */
+static void lapic_vectors(const struct kvm_lapic_state *la, unsigned reg, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (unsigned i = 0; i < 8; i++) {
+		uint32_t w;
+
+		memcpy(&w, la->regs + reg + 0x10 * i, 4);
+		for (unsigned b = 0; b < 32 && n < len; b++)
+			if (w & (1u << b))
+				n += snprintf(buf + n, len - n, "%s%#x", n ? "," : "", i * 32 + b);
+	}
+	if (!n)
+		snprintf(buf, len, "-");
+}
+
+static uint32_t lapic_reg(const struct kvm_lapic_state *la, unsigned reg)
+{
+	uint32_t v;
+
+	memcpy(&v, la->regs + reg, 4);
+	return v;
+}
+
+static const char *const mp_states[] = {"runnable", "uninitialized", "init-received", "halted",
+					"sipi-received"};
+
+static void vcpu_describe_snapshot(const struct vcpu *v)
+{
+	const struct vcpu_snapshot *s = &v->snap;
+	const struct kvm_vcpu_events *e = &s->events;
+	char irr[256], isr[256];
+
+	if (s->err) {
+		fprintf(stderr, "vmm: vcpu%d: KVM would not say: %s\n", v->id, strerror(-s->err));
+		return;
+	}
+	fprintf(stderr, "vmm: vcpu%d: rip=%#llx rflags=%#llx (IF=%d) mp_state=%s\n", v->id,
+		s->regs.rip, s->regs.rflags, !!(s->regs.rflags & 0x200),
+		s->mp.mp_state < 5 ? mp_states[s->mp.mp_state] : "?");
+	fprintf(stderr,
+		"vmm: vcpu%d: events: interrupt injected=%u nr=%#x shadow=%u; nmi injected=%u "
+		"pending=%u masked=%u; exception injected=%u nr=%u\n",
+		v->id, e->interrupt.injected, e->interrupt.nr, e->interrupt.shadow, e->nmi.injected,
+		e->nmi.pending, e->nmi.masked, e->exception.injected, e->exception.nr);
+	lapic_vectors(&s->lapic, 0x200, irr, sizeof(irr));
+	lapic_vectors(&s->lapic, 0x100, isr, sizeof(isr));
+	fprintf(stderr,
+		"vmm: vcpu%d: lapic: id %#x tpr %#x irr %s isr %s; timer lvt %#x initial %u "
+		"current %u\n",
+		v->id, lapic_reg(&s->lapic, 0x20) >> 24, lapic_reg(&s->lapic, 0x80), irr, isr,
+		lapic_reg(&s->lapic, 0x320), lapic_reg(&s->lapic, 0x380),
+		lapic_reg(&s->lapic, 0x390));
+}
+
+void vcpu_describe(struct vcpu *v)
+{
+	static const char *const where[] = {"not started", "in KVM_RUN", "handling an exit",
+					    "ended"};
+	int w = atomic_load(&v->where);
+	char buf[512];
+	size_t n = 0;
+
+	if (w == VCPU_IN_HANDLER)
+		fprintf(stderr, "vmm: vcpu%d: handling exit %u at %#llx\n", v->id,
+			atomic_load(&v->where_exit),
+			(unsigned long long)atomic_load(&v->where_addr));
+	else
+		fprintf(stderr, "vmm: vcpu%d: %s\n", v->id, where[w & 3]);
+	if (vcpu_snapshot(v))
+		fprintf(stderr, "vmm: vcpu%d: did not leave KVM_RUN within %d ms of a signal\n",
+			v->id, VCPU_SNAP_WAIT_MS);
+	else
+		vcpu_describe_snapshot(v);
+	for (int r = 0; r < VCPU_EXIT_REASONS && n < sizeof(buf); r++)
+		if (v->exits[r])
+			n += snprintf(buf + n, sizeof(buf) - n, " %d=%llu", r,
+				      (unsigned long long)v->exits[r]);
+	fprintf(stderr, "vmm: vcpu%d: exits by reason:%s\n", v->id, n ? buf : " none");
+	kvm_stats_describe(&v->stats, buf, sizeof(buf));
+	fprintf(stderr, "vmm: vcpu%d: KVM counters: %s\n", v->id, buf);
 }

@@ -52,13 +52,6 @@ static void vm_power_event(void *ctx, enum power_event ev)
 	vm_request_end(ctx, ev == POWER_OFF ? VM_POWEROFF : VM_RESET, 0);
 }
 
-static void vm_serial_irq(void *ctx, int level)
-{
-	struct irq_ctx *c = ctx;
-
-	kvm_irq_line(&c->vm->kvm, c->gsi, level);
-}
-
 /* A whole file, mapped read-only. An empty or unreadable file is an error. */
 struct file_map {
 	const uint8_t *data;
@@ -228,38 +221,25 @@ static int vm_open_serial_out(const struct serial_cfg *sc)
 	}
 }
 
-/* Edge-triggered GSI: each rising level from the transport is one irqfd pulse. */
-static void vm_blk_irq(void *ctx, int level)
-{
-	uint64_t one = 1;
-
-	if (level && write(*(int *)ctx, &one, sizeof(one)) < 0)
-		log_guest("irqfd: %s", strerror(errno));
-}
-
 /*
  * QueueNotify writes become an eventfd signal inside KVM (ioeventfd): the
  * vCPU does not even exit to us, and the I/O thread wakes. Completions go
- * back the same way through an irqfd. assign false takes both out of KVM
- * again, before the fds close, as QEMU does (rather than leaving KVM to
+ * back as a level on the device's GSI (irq.h: KVM_IRQ_LINE from the I/O
+ * thread, no exit either). assign false takes the ioeventfd out of KVM
+ * again, before the fd closes, as QEMU does (rather than leaving KVM to
  * notice the close).
  */
-static int vm_blk_kvm_fds(struct vm *vm, int i, bool assign)
+static int vm_blk_ioeventfd(struct vm *vm, int i, bool assign)
 {
 	const struct virtio_mmio_desc *d = &vm->mach.virtio[i];
 	struct kvm_ioeventfd io = {.addr = d->base + VIRTIO_MMIO_QUEUE_NOTIFY,
 				   .len = 4,
 				   .fd = vm->blk_notify_fd[i],
 				   .flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN};
-	struct kvm_irqfd irq = {
-	    .fd = vm->blk_irq_fd[i], .gsi = d->irq, .flags = assign ? 0 : KVM_IRQFD_FLAG_DEASSIGN};
-	int err = 0;
 
 	if (vm->blk_notify_fd[i] >= 0 && ioctl(vm->kvm.vm_fd, KVM_IOEVENTFD, &io))
-		err = -errno;
-	if (vm->blk_irq_fd[i] >= 0 && ioctl(vm->kvm.vm_fd, KVM_IRQFD, &irq) && !err)
-		err = -errno;
-	return err;
+		return -errno;
+	return 0;
 }
 
 static int vm_add_blk(struct vm *vm, int i)
@@ -268,13 +248,13 @@ static int vm_add_blk(struct vm *vm, int i)
 	int err;
 
 	vm->blk_notify_fd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	vm->blk_irq_fd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (vm->blk_notify_fd[i] < 0 || vm->blk_irq_fd[i] < 0)
+	if (vm->blk_notify_fd[i] < 0)
 		return -errno;
-	if ((err = vm_blk_kvm_fds(vm, i, true)))
+	irq_line_init(&vm->blk_irq[i], &vm->kvm, d->irq);
+	if ((err = vm_blk_ioeventfd(vm, i, true)))
 		return err;
-	vm->blk[i] = virtio_blk_create(&vm->disk[i], &vm->mem, vm->blk_notify_fd[i], vm_blk_irq,
-				       &vm->blk_irq_fd[i]);
+	vm->blk[i] = virtio_blk_create(&vm->disk[i], &vm->mem, vm->blk_notify_fd[i], irq_line_set,
+				       &vm->blk_irq[i]);
 	if (!vm->blk[i])
 		return -errno;
 	return bus_register(&vm->bus, BUS_MMIO, d->base, LAYOUT_VIRTIO_MMIO_SIZE, virtio_mmio_io,
@@ -301,8 +281,8 @@ static int vm_add_devices(struct vm *vm)
 			log_msg("--serial file:%s: %s", sc->path, strerror(errno));
 			return err;
 		}
-		vm->serial_irq[i] = (struct irq_ctx){vm, m->serial[i].irq};
-		vm->serial[i] = serial_create(vm->serial_fd[i], vm_serial_irq, &vm->serial_irq[i]);
+		irq_line_init(&vm->serial_irq[i], &vm->kvm, m->serial[i].irq);
+		vm->serial[i] = serial_create(vm->serial_fd[i], irq_line_set, &vm->serial_irq[i]);
 		if (!vm->serial[i])
 			return -errno;
 		err = bus_register(&vm->bus, BUS_PIO, m->serial[i].port, 8, serial_io,
@@ -363,7 +343,7 @@ int vm_create(struct vm *vm, const struct vmm_config *cfg)
 	for (int i = 0; i < MACHINE_MAX_SERIAL; i++)
 		vm->serial_fd[i] = -1;
 	for (int i = 0; i < MACHINE_MAX_VIRTIO; i++)
-		vm->blk_notify_fd[i] = vm->blk_irq_fd[i] = vm->disk[i].fd = -1;
+		vm->blk_notify_fd[i] = vm->disk[i].fd = -1;
 	vm->end_fd = eventfd(0, EFD_CLOEXEC);
 	bus_init(&vm->bus);
 	if (vm->end_fd < 0)
@@ -431,15 +411,22 @@ static int vm_signalfd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
-/* SIGUSR2: exit counts and every virtio device's state on stderr; the VM runs on. */
-static void vm_dump(struct vm *vm)
+/* Every interrupt line we drive, with its IOAPIC pin as KVM holds it. */
+static void vm_describe_irqs(struct vm *vm)
 {
-	char name[16];
+	struct kvm_irqchip chip = {.chip_id = KVM_IRQCHIP_IOAPIC};
+	const struct kvm_ioapic_state *io = NULL;
+	char buf[256];
 
-	vm_print_stats(vm);
+	if (vm->kvm.vm_fd >= 0 && !ioctl(vm->kvm.vm_fd, KVM_GET_IRQCHIP, &chip))
+		io = &chip.chip.ioapic;
+	for (int i = 0; i < vm->mach.nr_serial; i++) {
+		irq_line_describe(&vm->serial_irq[i], io, buf, sizeof(buf));
+		fprintf(stderr, "vmm: ttyS%d: %s\n", i, buf);
+	}
 	for (int i = 0; i < vm->nr_disks; i++) {
-		snprintf(name, sizeof(name), "vd%c", 'a' + i);
-		virtio_mmio_dump(virtio_blk_transport(vm->blk[i]), name);
+		irq_line_describe(&vm->blk_irq[i], io, buf, sizeof(buf));
+		fprintf(stderr, "vmm: vd%c: %s\n", 'a' + i, buf);
 	}
 }
 
@@ -458,7 +445,7 @@ static void vm_serve(struct vm *vm, struct console *con, int sfd)
 			break;
 		if (p[1].revents & POLLIN && read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGUSR2) { /* a person asking what the VM is doing */
-				vm_dump(vm);
+				vm_print_stats(vm);
 				continue;
 			}
 			vm->host_signal = si.ssi_signo;
@@ -491,6 +478,7 @@ int vm_run(struct vm *vm, struct console *con)
 void vm_print_stats(struct vm *vm)
 {
 	uint64_t sum[VCPU_EXIT_REASONS] = {0};
+	char name[16];
 
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		for (int r = 0; r < VCPU_EXIT_REASONS; r++)
@@ -502,6 +490,13 @@ void vm_print_stats(struct vm *vm)
 	fprintf(stderr, "\nvmm: unclaimed pio=%lu mmio=%lu\n",
 		atomic_load(&vm->bus.unclaimed[BUS_PIO]),
 		atomic_load(&vm->bus.unclaimed[BUS_MMIO]));
+	for (int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_describe(vm->vcpu[i]);
+	vm_describe_irqs(vm);
+	for (int i = 0; i < vm->nr_disks; i++) {
+		snprintf(name, sizeof(name), "vd%c", 'a' + i);
+		virtio_mmio_dump(virtio_blk_transport(vm->blk[i]), name);
+	}
 }
 
 void vm_destroy(struct vm *vm)
@@ -520,16 +515,14 @@ void vm_destroy(struct vm *vm)
 	/* virtio_blk_destroy flushes: what the guest wrote reaches the image before we exit. */
 	for (int i = 0; i < vm->nr_disks; i++) {
 		if (vm->kvm.vm_fd >= 0)
-			vm_blk_kvm_fds(vm, i, false);
+			vm_blk_ioeventfd(vm, i, false);
 		if (vm->blk[i])
 			virtio_blk_destroy(vm->blk[i]);
 		vm->blk[i] = NULL;
 		disk_close(&vm->disk[i]);
 		if (vm->blk_notify_fd[i] >= 0)
 			close(vm->blk_notify_fd[i]);
-		if (vm->blk_irq_fd[i] >= 0)
-			close(vm->blk_irq_fd[i]);
-		vm->blk_notify_fd[i] = vm->blk_irq_fd[i] = -1;
+		vm->blk_notify_fd[i] = -1;
 	}
 	vm->nr_disks = 0;
 	free(vm->cmdline);

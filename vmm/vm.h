@@ -16,18 +16,13 @@
 #include "../devices/virtio_blk.h"
 #include "bus.h"
 #include "cli.h"
+#include "irq.h"
 #include "kvm.h"
 #include "machine.h"
 #include "mem.h"
 
 struct serial;
 struct vcpu;
-
-/* What a device's interrupt callback needs: the VM and the GSI it drives. */
-struct irq_ctx {
-	struct vm *vm;
-	uint32_t gsi;
-};
 
 /* How a run ended; vm_exit_status() maps these to the process exit status. */
 enum vm_end {
@@ -56,12 +51,12 @@ struct vm {
 	struct bus bus;
 	struct serial *serial[MACHINE_MAX_SERIAL];
 	int serial_fd[MACHINE_MAX_SERIAL];
-	struct irq_ctx serial_irq[MACHINE_MAX_SERIAL];
+	struct irq_line serial_irq[MACHINE_MAX_SERIAL];
 	struct power power;
 	struct blk_disk disk[MACHINE_MAX_VIRTIO];
 	struct virtio_blk *blk[MACHINE_MAX_VIRTIO];
 	int blk_notify_fd[MACHINE_MAX_VIRTIO]; /* ioeventfd on QueueNotify */
-	int blk_irq_fd[MACHINE_MAX_VIRTIO];    /* irqfd on the device's GSI */
+	struct irq_line blk_irq[MACHINE_MAX_VIRTIO];
 	int nr_disks;
 	char *cmdline; /* the user's, plus virtio_mmio.device= for each device */
 	struct vcpu *vcpu[MACHINE_MAX_CPUS];
@@ -83,6 +78,10 @@ int vm_create(struct vm *vm, const struct vmm_config *cfg);
 struct console;
 /* Run until the guest or the host ends it, serving the console; returns the enum vm_end. */
 int vm_run(struct vm *vm, struct console *con);
+/*
+ * What the VM is doing, on stderr (SIGUSR2, and --stats at exit): exit counts, each vCPU
+ * (vcpu_describe), each interrupt line with its IOAPIC pin, each virtio queue.
+ */
 void vm_print_stats(struct vm *vm);
 void vm_destroy(struct vm *vm);
 /* Ask every vCPU to stop, recording why (first caller wins). Thread-safe. */

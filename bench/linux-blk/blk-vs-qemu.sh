@@ -7,17 +7,10 @@
 ROUNDS=2; BLKPERF=10
 [ -f /t/blk-bench.conf ] && . /t/blk-bench.conf   # bench/linux-blk.sh ROUNDS=... BLKPERF=...
 APPEND="console=ttyS0 quiet bench=blk blkperf=$BLKPERF"
-ours() {
-    timeout -s USR2 -k 30 300 vmm --kernel "$G/vmlinuz" --initrd "$G/initramfs.cpio.gz" --cpus 2 --mem 512M \
-        --disk /tmp/disk.img --cmdline "$APPEND" </dev/null
-}
-qemu() {
-    timeout 400 qemu-system-x86_64 -L "$QEMU_FW" -M microvm,rtc=off -accel kvm -cpu host -smp 2 -m 512M \
-        -nodefaults -no-user-config -display none -serial stdio -no-reboot \
-        -drive file=/tmp/disk.img,format=raw,if=none,id=d0,cache=writeback,aio=threads \
-        -device virtio-blk-device,drive=d0 \
-        -kernel "$G/vmlinuz" -initrd "$G/initramfs.cpio.gz" -append "$APPEND" </dev/null
-}
+# blk_vm execs the VMM, so timeout's signal (USR2 for ours: its queue dump) reaches the VMM
+VM='. /t/lib.sh; blk_vm "$@"'
+ours() { timeout -s USR2 -k 30 300 sh -c "$VM" - ours /tmp/disk.img "$APPEND" </dev/null; }
+qemu() { timeout 400 sh -c "$VM" - qemu /tmp/disk.img "$APPEND" </dev/null; }
 # field MODE COLUMN: a column of the guest's "GUEST-BLK-MODE ops bytes secs MB/s IOPS rc=0" line
 field() { awk -v m="GUEST-BLK-$1" -v c="$2" '$1 == m && $NF == "rc=0" { print $c }' /tmp/b.out; }
 # run_one ours|qemu: one boot; the guest's result lines are echoed as they come (a stuck run

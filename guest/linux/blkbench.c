@@ -8,9 +8,18 @@
  *   blkbench seqread DEV MIB         MIB sequential 1 MiB reads from offset 0
  *   blkbench randread DEV SECS [QD]  4 KiB reads at random 4 KiB-aligned offsets for SECS
  *                                    seconds, QD threads each with one request in flight
+ *   blkbench soak DEV SECS           for SECS seconds at once: 8 threads of 4 KiB random reads,
+ *                                    one of 1 MiB sequential writes over the upper half with an
+ *                                    fdatasync every 16, one of 1 MiB sequential reads; the load
+ *                                    that wedged guests in the test host (issue 12)
  *
  * Prints one line, "GUEST-BLK-<MODE> <ops> <bytes> <secs> <MB/s> <IOPS> rc=<0|errno>", that
- * the benchmark scripts parse (MODE is SEQWRITE, SEQREAD or RANDREAD-QD<n>).
+ * the benchmark scripts parse (MODE is SEQWRITE, SEQREAD, RANDREAD-QD<n> or SOAK).
+ *
+ * soak also prints "GUEST-BLK-SOAK-PROGRESS <secs> <rand> <writes> <syncs> <reads>" every 10 s.
+ * When no request of any thread completes for STALL_SECS it prints "GUEST-BLK-STALL <secs>"
+ * and has the kernel print every CPU's backtrace and the blocked tasks (sysrq l and w, at
+ * console loglevel 8), once: what the guest was doing when the disk stopped answering.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +38,9 @@
 #define SEQ_BLOCK  (1u << 20)
 #define RAND_BLOCK 4096u
 #define MAX_QD	   64
+#define SOAK_RAND  8
+#define SOAK_SYNC  16 /* one fdatasync per this many 1 MiB writes */
+#define STALL_SECS 20
 
 static double now_s(void)
 {
@@ -75,6 +87,18 @@ static int seq(const char *dev, int write, uint64_t mib)
 	close(fd);
 	free(buf);
 	return err != 0;
+}
+
+/* dev opened O_DIRECT, and its size in bytes (a block device, or a regular file on a host). */
+static int dev_open(const char *dev, int flags, uint64_t *size)
+{
+	int fd = open(dev, flags | O_DIRECT);
+	struct stat st;
+
+	*size = 0;
+	if (fd >= 0 && ioctl(fd, BLKGETSIZE64, size))
+		*size = fstat(fd, &st) ? 0 : (uint64_t)st.st_size;
+	return fd;
 }
 
 struct rand_worker {
@@ -132,12 +156,7 @@ static int randread(const char *dev, double secs, int qd)
 	int fd, err = 0;
 	double t0;
 
-	fd = open(dev, O_RDONLY | O_DIRECT);
-	if (fd >= 0 && ioctl(fd, BLKGETSIZE64, &size)) {
-		struct stat st; /* a regular file (trying it out on a host) */
-
-		size = fstat(fd, &st) ? 0 : (uint64_t)st.st_size;
-	}
+	fd = dev_open(dev, O_RDONLY, &size);
 	if (fd < 0 || size < RAND_BLOCK) {
 		perror(dev);
 		return 1;
@@ -166,6 +185,184 @@ static int randread(const char *dev, double secs, int qd)
 	return err != 0;
 }
 
+/* --- soak: every kind of request at once, and a stall detector ----------------------------- */
+
+enum soak_kind { SOAK_RANDOM, SOAK_WRITE, SOAK_READ };
+
+struct soak_worker {
+	pthread_t tid;
+	enum soak_kind kind;
+	int fd;
+	uint64_t size; /* bytes */
+	uint64_t seed;
+	double deadline;
+	uint64_t ops, syncs; /* read by the watching thread: relaxed atomics */
+	int err, done;
+};
+
+static void soak_count(uint64_t *c)
+{
+	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+}
+
+/* One request of w's kind at *pos (sequential kinds) or at random. */
+static int soak_one(struct soak_worker *w, void *buf, uint64_t *pos)
+{
+	uint64_t half = w->size / 2 / SEQ_BLOCK * SEQ_BLOCK;
+	ssize_t n;
+	off_t off;
+
+	switch (w->kind) {
+	case SOAK_RANDOM:
+		off = (off_t)(rand_next(&w->seed) % (w->size / RAND_BLOCK)) * RAND_BLOCK;
+		n = pread(w->fd, buf, RAND_BLOCK, off);
+		return n == (ssize_t)RAND_BLOCK ? 0 : (n < 0 ? errno : EIO);
+	case SOAK_WRITE: /* the upper half, so the reads see both old and new data */
+		if (*pos + SEQ_BLOCK > half)
+			*pos = 0;
+		n = pwrite(w->fd, buf, SEQ_BLOCK, (off_t)(half + *pos));
+		*pos += SEQ_BLOCK;
+		if (n != (ssize_t)SEQ_BLOCK)
+			return n < 0 ? errno : EIO;
+		if ((w->ops + 1) % SOAK_SYNC == 0) {
+			if (fdatasync(w->fd))
+				return errno;
+			soak_count(&w->syncs);
+		}
+		return 0;
+	case SOAK_READ:
+		if (*pos + SEQ_BLOCK > w->size)
+			*pos = 0;
+		n = pread(w->fd, buf, SEQ_BLOCK, (off_t)*pos);
+		*pos += SEQ_BLOCK;
+		return n == (ssize_t)SEQ_BLOCK ? 0 : (n < 0 ? errno : EIO);
+	}
+	return EINVAL;
+}
+
+static void *soak_run(void *arg)
+{
+	struct soak_worker *w = arg;
+	uint64_t pos = 0;
+	void *buf;
+
+	if (posix_memalign(&buf, 4096, SEQ_BLOCK)) {
+		w->err = ENOMEM;
+		return NULL;
+	}
+	memset(buf, 0xa5, SEQ_BLOCK);
+	while (now_s() < w->deadline) {
+		if ((w->err = soak_one(w, buf, &pos)))
+			break;
+		soak_count(&w->ops);
+	}
+	free(buf);
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void write_proc(const char *path, const char *what)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0 || write(fd, what, strlen(what)) < 0)
+		perror(path);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Every CPU's backtrace and the blocked tasks, on the console. */
+static void soak_explain_stall(void)
+{
+	write_proc("/proc/sys/kernel/printk", "8");
+	write_proc("/proc/sysrq-trigger", "l");
+	write_proc("/proc/sysrq-trigger", "w");
+}
+
+static uint64_t soak_total(struct soak_worker *w, int n, enum soak_kind kind, int syncs)
+{
+	uint64_t t = 0;
+
+	for (int i = 0; i < n; i++)
+		if (w[i].kind == kind)
+			t += __atomic_load_n(syncs ? &w[i].syncs : &w[i].ops, __ATOMIC_RELAXED);
+	return t;
+}
+
+static int soak(const char *dev, double secs)
+{
+	struct soak_worker w[SOAK_RAND + 2];
+	int n = SOAK_RAND + 2, fd, err = 0, stalled = 0;
+	uint64_t size = 0, last = 0, ops = 0, bytes;
+	double t0, t_moved, t_print;
+
+	fd = dev_open(dev, O_RDWR, &size);
+	if (fd < 0 || size < 4 * (uint64_t)SEQ_BLOCK) {
+		perror(dev);
+		return 1;
+	}
+	t0 = t_moved = t_print = now_s();
+	for (int i = 0; i < n; i++) {
+		w[i] = (struct soak_worker){.kind = i < SOAK_RAND    ? SOAK_RANDOM
+						    : i == SOAK_RAND ? SOAK_WRITE
+								     : SOAK_READ,
+					    .fd = fd,
+					    .size = size,
+					    .seed = 0x9E3779B97F4A7C15ULL * (uint64_t)(i + 1),
+					    .deadline = t0 + secs};
+		if (pthread_create(&w[i].tid, NULL, soak_run, &w[i])) {
+			n = i;
+			err = EAGAIN;
+			break;
+		}
+	}
+	/* Watch until every worker is done, or a stalled one is still stuck well past the end. */
+	for (;;) {
+		double t;
+		int left = 0;
+
+		usleep(500 * 1000);
+		t = now_s();
+		ops = 0;
+		for (int i = 0; i < n; i++)
+			ops += __atomic_load_n(&w[i].ops, __ATOMIC_RELAXED);
+		if (ops != last) {
+			last = ops;
+			t_moved = t;
+		} else if (!stalled && t - t_moved >= STALL_SECS) {
+			printf("GUEST-BLK-STALL %.0f\n", t - t0);
+			fflush(stdout);
+			soak_explain_stall();
+			stalled = 1;
+		}
+		if (t - t_print >= 10) {
+			t_print = t;
+			printf("GUEST-BLK-SOAK-PROGRESS %.0f %llu %llu %llu %llu\n", t - t0,
+			       (unsigned long long)soak_total(w, n, SOAK_RANDOM, 0),
+			       (unsigned long long)soak_total(w, n, SOAK_WRITE, 0),
+			       (unsigned long long)soak_total(w, n, SOAK_WRITE, 1),
+			       (unsigned long long)soak_total(w, n, SOAK_READ, 0));
+			fflush(stdout);
+		}
+		for (int i = 0; i < n; i++)
+			left += !__atomic_load_n(&w[i].done, __ATOMIC_ACQUIRE);
+		if (!left || (stalled && t > t0 + secs + STALL_SECS))
+			break;
+	}
+	for (int i = 0; i < n && !stalled; i++) {
+		pthread_join(w[i].tid, NULL);
+		if (w[i].err)
+			err = w[i].err;
+	}
+	if (stalled)
+		err = ETIMEDOUT;
+	bytes = soak_total(w, n, SOAK_RANDOM, 0) * RAND_BLOCK +
+		(soak_total(w, n, SOAK_WRITE, 0) + soak_total(w, n, SOAK_READ, 0)) * SEQ_BLOCK;
+	report("SOAK", ops, bytes, now_s() - t0, err);
+	close(fd);
+	return err != 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[1], "seqwrite"))
@@ -181,6 +378,10 @@ int main(int argc, char **argv)
 		}
 		return randread(argv[2], strtod(argv[3], NULL), qd);
 	}
-	fprintf(stderr, "usage: blkbench seqwrite|seqread DEV MIB | randread DEV SECS [QD]\n");
+	if (argc >= 4 && !strcmp(argv[1], "soak"))
+		return soak(argv[2], strtod(argv[3], NULL));
+	fprintf(
+	    stderr,
+	    "usage: blkbench seqwrite|seqread DEV MIB | randread DEV SECS [QD] | soak DEV SECS\n");
 	return 2;
 }

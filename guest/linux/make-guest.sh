@@ -45,6 +45,11 @@
 #                   1 MiB write then read of the whole disk, then 4 KiB random reads at QD1
 #                   and QD8 for blkperf=SECS (10) each. One line per run:
 #                   "GUEST-BLK-SEQWRITE|SEQREAD|RANDREAD-QD<n> <ops> <bytes> <secs> <MB/s> <IOPS> rc=<n>"
+#   bench=soak      prints "GUEST-TEXT <address of _text>" (KASLR; the test host runs the same
+#                   kernel, so its /proc/kallsyms names a stuck guest RIP), then blkbench soak on /dev/vda for blkperf=SECS: 8 threads of 4 KiB random reads,
+#                   1 MiB sequential writes (fdatasync every 16) and 1 MiB sequential reads at
+#                   once, progress every 10 s, "GUEST-BLK-STALL" plus every CPU's backtrace
+#                   (sysrq l, w) if no request completes for 20 s; "GUEST-BLK-SOAK ... rc=<n>"
 #   bench=ext4      mount /dev/vda (ext4, ro), print "GUEST-EXT4-OK <sha256 of numbers.txt>"
 #   bench=disks     "GUEST-DISK vdX sectors=N ro=0|1 serial=ID" for every virtio disk
 #   bench=ext4write write /mnt/written.txt on /dev/vda, sync: "GUEST-EXT4-WRITTEN <sha256>"
@@ -316,6 +321,10 @@ blk)   # blkperf=SECS: seconds per random-read run (default 10)
     else
         echo "GUEST-BLK-NODEV"
     fi
+    finish ;;
+soak)  # blkperf=SECS: how long (issue 12's wedge under sustained I/O)
+    echo "GUEST-TEXT $(awk '$3 == "_text" { print $1; exit }' /proc/kallsyms)"
+    if [ -b /dev/vda ]; then blkbench soak /dev/vda "$blkperf"; else echo "GUEST-BLK-NODEV"; fi
     finish ;;
 ext4)
     if mount -t ext4 -o ro /dev/vda /mnt; then

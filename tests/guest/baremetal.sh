@@ -241,9 +241,14 @@ t_usr2() {
 	st=$?
 	exec 8>&-
 	[ $st -eq 0 ] && has "GUEST-ECHO still here" && grep -q "exits by reason" "$T/err" &&
-		grep -q "vda: status 0 " "$T/err" && grep -q "vda: queue 0: not ready" "$T/err"
+		grep -q "vda: status 0 " "$T/err" && grep -q "vda: queue 0: not ready" "$T/err" &&
+		grep -qE "^vmm: vcpu0: rip=0x[0-9a-f]+ rflags=0x[0-9a-f]+ \(IF=[01]\) mp_state=" "$T/err" &&
+		grep -qE "^vmm: vcpu0: lapic: id 0 tpr 0 irr .* isr " "$T/err" &&
+		grep -qE "^vmm: vcpu0: KVM counters: (exits=[0-9]+|not offered)" "$T/err" &&
+		grep -qE "^vmm: ttyS0: gsi 4: raised [0-9]+ lowered [0-9]+.*; ioapic: vector " "$T/err" &&
+		grep -qE "^vmm: vda: gsi 16: raised 0 lowered 0; ioapic: " "$T/err"
 }
-check "SIGUSR2 prints exit counts and virtio queue state; the VM runs on" t_usr2
+check "SIGUSR2 prints exit counts, vCPU, interrupt line and virtio queue state; the VM runs on" t_usr2
 
 t_help() { run help 0 --help && has "usage: vmm" && run version 0 --version && has "vmm "; }
 check "--help and --version" t_help

@@ -17,6 +17,12 @@
 #   ok MSG / fail MSG                print "ok: MSG"; print "FAIL: MSG" and count a failure
 #   finish                           exit 1 if any check failed (print a summary), else 0
 #   now_ms                           monotonic milliseconds (from /proc/uptime, 10 ms steps)
+#   blk_vm ours|qemu DISK APPEND [ARG...]
+#                                    exec the stock guest (2 vCPUs, 512M, DISK as its
+#                                    virtio-blk disk, kernel command line APPEND) on our VMM or
+#                                    on the QEMU peer; ARGs go to that VMM. It execs, so the
+#                                    pid is the VMM's: run it in "( ... ) &" or under timeout as
+#                                    timeout N sh -c '. /t/lib.sh; blk_vm "$@"' - ours ...
 
 QEMU_FW=${QEMU_FW:-/q/fw}
 G=${G:-/g}
@@ -64,4 +70,21 @@ finish() {
     fi
     echo "all $_th_checks checks passed"
     exit 0
+}
+
+# QEMU microvm as its users run it: its defaults (cache=writeback, aio=threads, the split
+# irqchip microvm picks) plus what a headless serial-console guest needs; rtc=off because its
+# guest's rtc_cmos probe has stalled for seconds in the test host.
+blk_vm() {
+    _who=$1; _disk=$2; _app=$3; shift 3
+    case "$_who" in
+    ours) exec vmm --kernel "$G/vmlinuz" --initrd "$G/initramfs.cpio.gz" --cpus 2 --mem 512M \
+              --disk "$_disk" --cmdline "$_app" "$@" ;;
+    qemu) exec qemu-system-x86_64 -L "$QEMU_FW" -M microvm,rtc=off -accel kvm -cpu host -smp 2 \
+              -m 512M -nodefaults -no-user-config -display none -serial stdio -no-reboot \
+              -drive "file=$_disk,format=raw,if=none,id=d0,cache=writeback,aio=threads" \
+              -device virtio-blk-device,drive=d0 \
+              -kernel "$G/vmlinuz" -initrd "$G/initramfs.cpio.gz" -append "$_app" "$@" ;;
+    *) echo "blk_vm: ours or qemu, not '$_who'" >&2; return 2 ;;
+    esac
 }

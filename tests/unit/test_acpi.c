@@ -371,10 +371,11 @@ static void test_dsdt_content(void **state)
 		0x22, 0x10, 0x00,
 		0x79, 0x00,
 	};
-	/* Memory32Fixed(ReadWrite, 0xd0007000, 0x1000), Interrupt(...){12}, EndTag */
+	/* Memory32Fixed(ReadWrite, 0xd0007000, 0x1000),
+	 * Interrupt(ResourceConsumer, Level, ActiveHigh, Exclusive){12}, EndTag */
 	static const uint8_t vr07_res[] = {
 		0x86, 0x09, 0x00, 0x01, 0x00, 0x70, 0x00, 0xd0, 0x00, 0x10, 0x00, 0x00,
-		0x89, 0x06, 0x00, 0x03, 0x01, 0x0c, 0x00, 0x00, 0x00,
+		0x89, 0x06, 0x00, 0x01, 0x01, 0x0c, 0x00, 0x00, 0x00,
 		0x79, 0x00,
 	};
 	/* clang-format on */
@@ -912,7 +913,7 @@ static void iasl_check(const char *dir, int nr_cpus, int nr_virtio)
 	assert_non_null(strstr(dsl, "IRQNoFlags ()\n                    {4}"));
 	if (nr_virtio) {
 		assert_non_null(strstr(dsl, "\"LNRO0005\""));
-		assert_non_null(strstr(dsl, "Interrupt (ResourceConsumer, Edge, ActiveHigh, "
+		assert_non_null(strstr(dsl, "Interrupt (ResourceConsumer, Level, ActiveHigh, "
 					    "Exclusive, ,, )"));
 	}
 	free(dsl);

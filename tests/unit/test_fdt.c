@@ -191,7 +191,7 @@ static void check_virtio(const void *fdt, const struct machine_desc *m)
 
 	for (int i = 0; i < m->nr_virtio; i++) {
 		const uint32_t reg[] = {0, 0xd0000000 + i * 0x1000, 0, 0x1000};
-		const uint32_t irq[] = {5 + i, 3};
+		const uint32_t irq[] = {5 + i, 1}; /* level-triggered, active high */
 
 		snprintf(path, sizeof(path), "/virtio_mmio@%x", 0xd0000000 + i * 0x1000);
 		assert_str_prop(fdt, path, "compatible", "virtio,mmio");

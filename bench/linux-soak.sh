@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The sustained virtio-blk load of issue 12 in the test host (tests/linux-soak/soak.sh): ROUNDS
+# boots of ours and, with PEER=1 (the default here), of QEMU microvm alternating in one
+# test-host boot, each soaking for SECS s. Prints every run's verdict and the summary.
+# usage: [ROUNDS=3] [SECS=60] [PEER=1] [STRICT=0] bench/linux-soak.sh VMM [RUN.SH ARGS...]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+conf=$(mktemp -d)/soak.conf
+trap 'rm -rf "$(dirname "$conf")"' EXIT
+vmm=$1; shift
+printf 'ROUNDS=%d\nSECS=%d\nPEER=%d\nSTRICT=%d\n' "${ROUNDS:-3}" "${SECS:-60}" "${PEER:-1}" \
+	"${STRICT:-0}" >"$conf"
+TH_TIMEOUT=${TH_TIMEOUT:-3400} "$here/../tests/testhost/run.sh" --qemu --vmm "$vmm" --file "$conf" \
+	"$@" "$here/../tests/linux-soak/soak.sh" | grep -E '^\[soak\] (SOAK|RETRY)|RESULT|RETRY|testhost:'
