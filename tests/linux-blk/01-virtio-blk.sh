@@ -21,11 +21,11 @@ before=$(sha /tmp/ro.ext4)
 echo "== read a known file from an ext4 image"
 vmm_boot /tmp/o "$V" 0 --stats --disk /tmp/ro.ext4,ro --cmdline "console=ttyS0 bench=ext4"
 expect_line /tmp/o "^GUEST-EXT4-OK $(cat "$G/disk.ext4.sha256")" "numbers.txt hash matches"
-# --stats: the guest took the DSDT's word and made the disk's pin level-triggered, and it
-# acknowledged every interrupt the disk raised (issue 12)
-expect_line /tmp/o '^vmm: vda: gsi 16: raised ([0-9]+) lowered \1; ioapic: vector 0x[0-9a-f]+ level ' \
-    "vda's IOAPIC pin is level-triggered, every interrupt acknowledged"
-expect_line /tmp/o '^vmm: vcpu1: KVM counters: exits=[0-9]+ halt_exits=[0-9]+ .*irq_injections=[1-9]' \
+# --stats at exit: the guest acknowledged every interrupt the disk raised, and KVM's own
+# counters are there (the pins themselves are masked by the guest's shutdown: see below)
+expect_line /tmp/o '^vmm: vda: gsi 16: raised ([1-9][0-9]*) lowered \1;' \
+    "every interrupt vda raised was acknowledged"
+expect_line /tmp/o '^vmm: vcpu0: KVM counters: exits=[1-9][0-9]* halt_exits=[0-9]+ .*irq_injections=[1-9]' \
     "--stats shows KVM's per-vCPU counters"
 
 echo "== read-only: a guest write fails in the guest, the image stays byte for byte"
@@ -50,6 +50,12 @@ vmm --kernel "$V" $RD --disk /tmp/k.ext4 --cmdline "console=ttyS0 bench=ext4sync
     </dev/null >/tmp/k 2>&1 &
 pid=$!
 check "guest synced" wait_for /tmp/k '^GUEST-SYNCED' 300
+# SIGUSR2 while the guest idles: it took the DSDT's word and made vda's pin level-triggered,
+# and nothing is left unacknowledged (issue 12)
+kill -USR2 $pid
+check "SIGUSR2 dump" wait_for /tmp/k '^vmm: vda: queue 0: ' 30
+expect_line /tmp/k '^vmm: vda: gsi 16: raised ([1-9][0-9]*) lowered \1; ioapic: vector 0x[0-9a-f]+ level dest' \
+    "vda's IOAPIC pin is level-triggered, every interrupt acknowledged"
 run_capture /tmp/lock 30 vmm --kernel "$V" $RD --disk /tmp/k.ext4 --cmdline "console=ttyS0"
 expect_eq "$?" 2 "a second VMM on the same image"
 expect_line /tmp/lock 'locked by another process' "it says why"
