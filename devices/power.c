@@ -8,14 +8,15 @@
 void power_sleep_io(void *opaque, uint64_t offset, void *data, uint32_t len, bool is_write)
 {
 	struct power *p = opaque;
-	uint8_t v = *(uint8_t *)data;
+	uint8_t v;
 
-	if (!is_write) {
+	if (!is_write) { /* data holds nothing yet: it is ours to fill */
 		memset(data, 0, len);
 		if (offset == 1)
 			*(uint8_t *)data = p->sleep_status;
 		return;
 	}
+	v = *(uint8_t *)data;
 	if (offset == 1) { /* status: write 1 to clear */
 		p->sleep_status &= ~v;
 		return;

@@ -58,7 +58,6 @@ static int run(const struct vmm_config *cfg)
 
 	for (int i = 0; i < cfg->nr_serial; i++)
 		has_stdio |= cfg->serial[i].kind == SERIAL_STDIO;
-	block_host_signals();
 	for (;;) {
 		if ((err = vm_create(&vm, cfg))) {
 			vm_destroy(&vm);
@@ -83,18 +82,23 @@ int main(int argc, char **argv)
 {
 	struct vmm_config cfg;
 	char err[256];
+	int status = EXIT_OK;
 
+	/* First of all: a SIGUSR2 (or SIGTERM) that comes while we parse must wait for the
+	 * signalfd, not kill us with its default action. */
+	block_host_signals();
 	switch (cli_parse(argc, argv, &cfg, err, sizeof(err))) {
 	case CLI_EXIT_OK:
-		return EXIT_OK;
+		break;
 	case CLI_ERROR:
 		log_msg("%s", err);
-		return EXIT_USAGE;
+		status = EXIT_USAGE;
+		break;
 	case CLI_RUN:
+		log_verbose = cfg.verbose;
+		status = cfg.dump_dtb ? dump_dtb(&cfg) : run(&cfg);
 		break;
 	}
-	log_verbose = cfg.verbose;
-	if (cfg.dump_dtb)
-		return dump_dtb(&cfg);
-	return run(&cfg);
+	cli_free(&cfg);
+	return status;
 }

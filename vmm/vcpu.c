@@ -286,14 +286,28 @@ int vcpu_set_boot_regs(struct vcpu *v, const struct kernel_image *k, uint64_t bo
 	return 0;
 }
 
+/*
+ * The data of a KVM_EXIT_IO: count accesses of size bytes at data_offset in the kvm_run
+ * page (string I/O, rep outsb/insb, arrives as count accesses in one exit). NULL unless all
+ * of it lies inside the page: the one check for everyone who reads it.
+ */
+static uint8_t *vcpu_io_data(const struct vcpu *v)
+{
+	const struct kvm_run *run = v->run;
+
+	if (run->io.data_offset + (uint64_t)run->io.count * run->io.size >
+	    (uint64_t)v->vm->kvm.run_size)
+		return NULL;
+	return (uint8_t *)run + run->io.data_offset;
+}
+
 static void vcpu_handle_io(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
-	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	uint8_t *data = vcpu_io_data(v);
 	uint32_t n = run->io.count, size = run->io.size;
 
-	/* String I/O (rep outsb/insb) arrives as count accesses in one exit. */
-	if (run->io.data_offset + (uint64_t)n * size > (uint64_t)v->vm->kvm.run_size)
+	if (!data)
 		return;
 	for (uint32_t i = 0; i < n; i++)
 		bus_dispatch(&v->vm->bus, BUS_PIO, run->io.port, data + i * size, size,
@@ -329,12 +343,13 @@ static void vcpu_handle_system_event(struct vcpu *v)
 static void vcpu_trace(const struct vcpu *v)
 {
 	const struct kvm_run *run = v->run;
+	const uint8_t *io;
 	uint64_t val = 0;
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
-		memcpy(&val, (const uint8_t *)run + run->io.data_offset,
-		       run->io.size <= 8 ? run->io.size : 8);
+		if ((io = vcpu_io_data(v)))
+			memcpy(&val, io, run->io.size <= 8 ? run->io.size : 8);
 		log_msg("trace vcpu%d io %s port=0x%x size=%u count=%u data=0x%llx", v->id,
 			run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.port,
 			run->io.size, run->io.count, (unsigned long long)val);
@@ -601,11 +616,17 @@ void vcpu_describe(struct vcpu *v)
 	char buf[512];
 	size_t n = 0;
 
-	if (w == VCPU_IN_HANDLER)
-		fprintf(stderr, "vmm: vcpu%d: handling exit %u at %#llx\n", v->id,
-			atomic_load(&v->where_exit),
-			(unsigned long long)atomic_load(&v->where_addr));
-	else
+	if (w == VCPU_IN_HANDLER) {
+		uint32_t exit = atomic_load(&v->where_exit);
+		uint64_t addr = atomic_load(&v->where_addr);
+		const struct bus_range *r =
+		    exit == KVM_EXIT_IO	    ? bus_find(&v->vm->bus, BUS_PIO, addr, 1)
+		    : exit == KVM_EXIT_MMIO ? bus_find(&v->vm->bus, BUS_MMIO, addr, 1)
+					    : NULL;
+
+		fprintf(stderr, "vmm: vcpu%d: handling exit %u at %#llx (%s)\n", v->id, exit,
+			(unsigned long long)addr, r ? r->name : "no device");
+	} else
 		fprintf(stderr, "vmm: vcpu%d: %s\n", v->id, where[w & 3]);
 	if (vcpu_snapshot(v))
 		fprintf(stderr, "vmm: vcpu%d: did not leave KVM_RUN within %d ms of a signal\n",
