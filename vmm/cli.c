@@ -8,31 +8,6 @@
 
 #include "cli.h"
 
-void cli_usage(FILE *f)
-{
-	fputs(
-	    "usage: vmm --kernel PATH [options]\n"
-	    "Boot a Linux bzImage or a PVH ELF (vmlinux, bare-metal guest) on KVM.\n\n"
-	    "  --kernel PATH          bzImage (64-bit boot protocol) or ELF with a PVH note\n"
-	    "  --initrd PATH          initial ramdisk\n"
-	    "  --cmdline STR          kernel command line (default \"" CLI_DEFAULT_CMDLINE "\")\n"
-	    "  --mem SIZE             guest RAM, K/M/G suffixes (default 256M)\n"
-	    "  --cpus N               vCPUs, 1 to the KVM limit (default 1)\n"
-	    "  --serial stdio|file:PATH|none\n"
-	    "                         once per UART: ttyS0 (default stdio), then ttyS1..ttyS3\n"
-	    "  --reboot exit|restart  what a guest reboot does (default exit, status 0)\n"
-	    "  --dump-dtb FILE        write the machine's device tree and exit\n"
-	    "  --stats                print exit counters when the VM ends\n"
-	    "  --trace                log every exit to stderr (slow: for learning and debugging)\n"
-	    "  -v, --verbose          log every unusual exit\n"
-	    "  -h, --help             this text\n"
-	    "  -V, --version          the version\n\n"
-	    "Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
-	    "Exit status: 0 guest powered off or rebooted; 1 VMM failure; 2 usage error;\n"
-	    "4 guest triple fault; 6 KVM error; 128+N host signal N.\n",
-	    f);
-}
-
 int cli_parse_size(const char *s, uint64_t *out)
 {
 	unsigned long long v;
@@ -164,122 +139,217 @@ static enum cli_result check_config(struct vmm_config *cfg, char *err, size_t er
 	return CLI_RUN;
 }
 
+/* --- the options: one table, so the parser, --help and the README cannot drift --------- */
+
+/* Each parser: CLI_RUN to go on, CLI_EXIT_OK (--help, --version) or CLI_ERROR with err set. */
+typedef enum cli_result (*cli_opt_fn)(struct vmm_config *cfg, const char *arg, char *err,
+				      size_t errlen);
+
+struct cli_option {
+	const char *name;
+	char short_name;  /* 0: none */
+	const char *arg;  /* the argument's name in --help; NULL: the option takes none */
+	const char *help; /* one line */
+	cli_opt_fn parse;
+};
+
+static enum cli_result opt_kernel(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	(void)err, (void)n;
+	cfg->kernel = arg;
+	return CLI_RUN;
+}
+
+static enum cli_result opt_initrd(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	(void)err, (void)n;
+	cfg->initrd = arg;
+	return CLI_RUN;
+}
+
+static enum cli_result opt_cmdline(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	(void)err, (void)n;
+	cfg->cmdline = arg;
+	return CLI_RUN;
+}
+
+static enum cli_result opt_mem(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	if (cli_parse_size(arg, &cfg->mem) || cfg->mem < (2ULL << 20) || cfg->mem > CLI_MAX_MEM ||
+	    cfg->mem % 4096)
+		return fail(err, n, "--mem %s: want a size from 2M to 1T in whole pages", arg);
+	return CLI_RUN;
+}
+
+static enum cli_result opt_cpus(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || *end || end == arg || v < 1 || v > MACHINE_MAX_CPUS)
+		return fail(err, n, "--cpus %s: want a number from 1 to %d", arg, MACHINE_MAX_CPUS);
+	cfg->cpus = v;
+	return CLI_RUN;
+}
+
+static enum cli_result opt_disk(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	char why[160];
+
+	if (cfg->nr_disks == MACHINE_MAX_VIRTIO)
+		return fail(err, n, "--disk: at most %d disks", MACHINE_MAX_VIRTIO);
+	/* counted before it is parsed: cli_free frees what cli_parse_disk allocated */
+	if (cli_parse_disk(arg, &cfg->disk[cfg->nr_disks++], why, sizeof(why)))
+		return fail(err, n, "--disk %s: %s", arg, why);
+	return CLI_RUN;
+}
+
+static enum cli_result opt_serial(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	if (cfg->nr_serial == MACHINE_MAX_SERIAL)
+		return fail(err, n, "--serial: at most %d ports", MACHINE_MAX_SERIAL);
+	if (parse_serial(arg, &cfg->serial[cfg->nr_serial]))
+		return fail(err, n, "--serial %s: want stdio, file:PATH or none", arg);
+	cfg->nr_serial++;
+	return CLI_RUN;
+}
+
+static enum cli_result opt_reboot(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	if (strcmp(arg, "exit") && strcmp(arg, "restart"))
+		return fail(err, n, "--reboot %s: want exit or restart", arg);
+	cfg->reboot_restart = !strcmp(arg, "restart");
+	return CLI_RUN;
+}
+
+static enum cli_result opt_dump_dtb(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	(void)err, (void)n;
+	cfg->dump_dtb = arg;
+	return CLI_RUN;
+}
+
+static enum cli_result opt_stats(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	(void)arg, (void)err, (void)n;
+	cfg->stats = 1;
+	return CLI_RUN;
+}
+
+static enum cli_result opt_trace(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	(void)arg, (void)err, (void)n;
+	cfg->trace = 1;
+	return CLI_RUN;
+}
+
+static enum cli_result opt_verbose(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	(void)arg, (void)err, (void)n;
+	cfg->verbose++;
+	return CLI_RUN;
+}
+
+static enum cli_result opt_help(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	(void)cfg, (void)arg, (void)err, (void)n;
+	cli_usage(stdout);
+	return CLI_EXIT_OK;
+}
+
+static enum cli_result opt_version(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	(void)cfg, (void)arg, (void)err, (void)n;
+	printf("vmm " VMM_VERSION "\n");
+	return CLI_EXIT_OK;
+}
+
+static const struct cli_option cli_options[] = {
+    {"kernel", 0, "PATH", "bzImage (64-bit boot protocol) or ELF with a PVH note", opt_kernel},
+    {"initrd", 0, "PATH", "initial ramdisk", opt_initrd},
+    {"cmdline", 0, "STR", "kernel command line (default \"" CLI_DEFAULT_CMDLINE "\")", opt_cmdline},
+    {"mem", 0, "SIZE", "guest RAM, K/M/G suffixes (default 256M)", opt_mem},
+    {"cpus", 0, "N", "vCPUs, 1 to the KVM limit (default 1)", opt_cpus},
+    {"disk", 0, "PATH[,ro][,serial=ID][,cache=writeback|none]",
+     "a raw image as virtio-blk (/dev/vda, vdb, ...), up to 8", opt_disk},
+    {"serial", 0, "stdio|file:PATH|none", "once per UART: ttyS0 (default stdio), then ttyS1..ttyS3",
+     opt_serial},
+    {"reboot", 0, "exit|restart", "what a guest reboot does (default exit, status 0)", opt_reboot},
+    {"dump-dtb", 0, "FILE", "write the machine's device tree and exit", opt_dump_dtb},
+    {"stats", 0, NULL, "print exit counters, vCPU and interrupt state when the VM ends", opt_stats},
+    {"trace", 0, NULL, "log every exit to stderr (slow: for learning and debugging)", opt_trace},
+    {"verbose", 'v', NULL, "log every unusual exit; -vv also every unclaimed access", opt_verbose},
+    {"help", 'h', NULL, "this text", opt_help},
+    {"version", 'V', NULL, "the version", opt_version},
+};
+#define CLI_NR_OPTIONS (sizeof(cli_options) / sizeof(cli_options[0]))
+#define CLI_HELP_COL   25
+
+void cli_usage(FILE *f)
+{
+	fputs("usage: vmm --kernel PATH [options]\n"
+	      "Boot a Linux bzImage or a PVH ELF (vmlinux, bare-metal guest) on KVM.\n\n",
+	      f);
+	for (size_t i = 0; i < CLI_NR_OPTIONS; i++) {
+		const struct cli_option *o = &cli_options[i];
+		int w = o->short_name ? fprintf(f, "  -%c, --%s", o->short_name, o->name)
+				      : fprintf(f, "  --%s", o->name);
+
+		if (o->arg)
+			w += fprintf(f, " %s", o->arg);
+		if (w < CLI_HELP_COL)
+			fprintf(f, "%*s%s\n", CLI_HELP_COL - w, "", o->help);
+		else /* a long synopsis: the help goes on a line of its own */
+			fprintf(f, "\n%*s%s\n", CLI_HELP_COL, "", o->help);
+	}
+	fputs("\nConsole: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
+	      "Exit status: 0 guest powered off or rebooted; 1 VMM failure; 2 usage error;\n"
+	      "4 guest triple fault; 6 KVM error; 128+N host signal N.\n",
+	      f);
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct vmm_config *cfg, char *err, size_t errlen)
 {
-	enum {
-		O_KERNEL = 256,
-		O_INITRD,
-		O_CMDLINE,
-		O_MEM,
-		O_CPUS,
-		O_SERIAL,
-		O_REBOOT,
-		O_DTB,
-		O_STATS,
-		O_TRACE,
-		O_DISK,
-	};
-	static const struct option opts[] = {
-	    {"kernel", required_argument, NULL, O_KERNEL},
-	    {"initrd", required_argument, NULL, O_INITRD},
-	    {"cmdline", required_argument, NULL, O_CMDLINE},
-	    {"mem", required_argument, NULL, O_MEM},
-	    {"cpus", required_argument, NULL, O_CPUS},
-	    {"serial", required_argument, NULL, O_SERIAL},
-	    {"reboot", required_argument, NULL, O_REBOOT},
-	    {"dump-dtb", required_argument, NULL, O_DTB},
-	    {"stats", no_argument, NULL, O_STATS},
-	    {"trace", no_argument, NULL, O_TRACE},
-	    {"disk", required_argument, NULL, O_DISK},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {0},
-	};
-	char *end;
-	long n;
-	int c;
+	struct option opts[CLI_NR_OPTIONS + 1];
+	char shorts[2 * CLI_NR_OPTIONS + 2] = ":";
+	enum cli_result r;
+	int c, idx;
 
+	/* getopt's view of the table: a long option answers with its index + 256 */
+	for (size_t i = 0; i < CLI_NR_OPTIONS; i++) {
+		opts[i] = (struct option){cli_options[i].name,
+					  cli_options[i].arg ? required_argument : no_argument,
+					  NULL, (int)i + 256};
+		if (cli_options[i].short_name) {
+			size_t n = strlen(shorts);
+
+			shorts[n] = cli_options[i].short_name;
+			shorts[n + 1] = 0;
+		}
+	}
+	opts[CLI_NR_OPTIONS] = (struct option){0};
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mem = CLI_DEFAULT_MEM;
 	cfg->cpus = 1;
 	optind = 0; /* GNU: full re-initialisation, so tests may parse many times */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":vhV", opts, NULL)) != -1) {
-		switch (c) {
-		case O_KERNEL:
-			cfg->kernel = optarg;
-			break;
-		case O_INITRD:
-			cfg->initrd = optarg;
-			break;
-		case O_CMDLINE:
-			cfg->cmdline = optarg;
-			break;
-		case O_DTB:
-			cfg->dump_dtb = optarg;
-			break;
-		case O_STATS:
-			cfg->stats = 1;
-			break;
-		case O_TRACE:
-			cfg->trace = 1;
-			break;
-		case 'v':
-			cfg->verbose++;
-			break;
-		case O_MEM:
-			if (cli_parse_size(optarg, &cfg->mem) || cfg->mem < (2ULL << 20) ||
-			    cfg->mem > CLI_MAX_MEM || cfg->mem % 4096)
-				return fail(err, errlen,
-					    "--mem %s: want a size from 2M to 1T in whole pages",
-					    optarg);
-			break;
-		case O_CPUS:
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || n < 1 || n > MACHINE_MAX_CPUS)
-				return fail(err, errlen, "--cpus %s: want a number from 1 to %d",
-					    optarg, MACHINE_MAX_CPUS);
-			cfg->cpus = n;
-			break;
-		case O_DISK: {
-			char why[160];
-
-			if (cfg->nr_disks == MACHINE_MAX_VIRTIO)
-				return fail(err, errlen, "--disk: at most %d disks",
-					    MACHINE_MAX_VIRTIO);
-			if (cli_parse_disk(optarg, &cfg->disk[cfg->nr_disks++], why, sizeof(why)))
-				return fail(err, errlen, "--disk %s: %s", optarg, why);
-			break;
-		}
-		case O_SERIAL:
-			if (cfg->nr_serial == MACHINE_MAX_SERIAL)
-				return fail(err, errlen, "--serial: at most %d ports",
-					    MACHINE_MAX_SERIAL);
-			if (parse_serial(optarg, &cfg->serial[cfg->nr_serial]))
-				return fail(err, errlen,
-					    "--serial %s: want stdio, file:PATH or none", optarg);
-			cfg->nr_serial++;
-			break;
-		case O_REBOOT:
-			if (strcmp(optarg, "exit") && strcmp(optarg, "restart"))
-				return fail(err, errlen, "--reboot %s: want exit or restart",
-					    optarg);
-			cfg->reboot_restart = !strcmp(optarg, "restart");
-			break;
-		case 'h':
-			cli_usage(stdout);
-			return CLI_EXIT_OK;
-		case 'V':
-			printf("vmm " VMM_VERSION "\n");
-			return CLI_EXIT_OK;
-		case ':':
+	while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+		if (c == ':')
 			return fail(err, errlen, "%s needs an argument", argv[optind - 1]);
-		default:
+		idx = -1;
+		if (c >= 256 && c < 256 + (int)CLI_NR_OPTIONS)
+			idx = c - 256;
+		for (size_t i = 0; idx < 0 && c != '?' && i < CLI_NR_OPTIONS; i++)
+			if (cli_options[i].short_name == c)
+				idx = (int)i;
+		if (idx < 0)
 			return fail(err, errlen, "unknown option %s (try --help)",
 				    argv[optind - 1]);
-		}
+		if ((r = cli_options[idx].parse(cfg, optarg, err, errlen)) != CLI_RUN)
+			return r;
 	}
 	if (optind < argc)
 		return fail(err, errlen, "unexpected argument '%s' (try --help)", argv[optind]);
