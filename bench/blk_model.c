@@ -25,7 +25,7 @@
 
 #include "devices/virtio_blk.h"
 #include "devices/virtio_mmio.h"
-#include "vmm/mem.h"
+#include "base/mem.h"
 #include "tests/lib/vdrv.h"
 
 #define RAM_SIZE   (64ULL << 20)

@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include "firmware/bootparams.h"
-#include "vmm/layout.h"
-#include "vmm/loader.h"
+#include "base/layout.h"
+#include "firmware/loader.h"
 
 #define RAM (64ULL << 20)
 

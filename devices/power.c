@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 
-#include "../vmm/log.h"
-#include "../vmm/machine.h"
+#include "../base/log.h"
+#include "../base/machine.h"
 #include "power.h"
 
 void power_sleep_io(void *opaque, uint64_t offset, void *data, uint32_t len, bool is_write)

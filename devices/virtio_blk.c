@@ -42,7 +42,7 @@
 
 #include "virtio_blk.h"
 #include "virtio_mmio.h"
-#include "../vmm/log.h"
+#include "../base/log.h"
 
 #define BLK_QUEUE_MAX	  256
 #define BLK_SEG_MAX	  254	     /* VIRTQ_MAX_SEGS - 2 would do; Linux's default is 254 */

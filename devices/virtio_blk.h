@@ -12,12 +12,12 @@
 
 #include <linux/virtio_blk.h>
 
+#include "disk.h"
 #include "virtq.h"
 
 #define BLK_SECTOR_SIZE 512
 #define BLK_HDR_SIZE	16 /* struct virtio_blk_outhdr */
 #define BLK_RANGE_SIZE	16 /* struct virtio_blk_discard_write_zeroes */
-#define BLK_ID_BYTES	VIRTIO_BLK_ID_BYTES
 
 /*
  * Ranges one DISCARD/WRITE_ZEROES request may carry. The device advertises
@@ -70,13 +70,6 @@ struct guest_mem;
 struct virtio_mmio;
 
 /* An opened, validated, locked image: the VMM fills this. */
-struct blk_disk {
-	int fd;
-	uint64_t size; /* bytes, a multiple of 512 */
-	bool read_only;
-	bool direct;	 /* opened O_DIRECT (cache=none) */
-	char serial[21]; /* GET_ID, NUL-padded, up to 20 bytes */
-};
 
 struct virtio_blk;
 

@@ -33,7 +33,7 @@
 #include <linux/virtio_ring.h>
 
 #include "virtio_mmio.h"
-#include "../vmm/log.h"
+#include "../base/log.h"
 
 /* Not in older uapi headers: 1.2's QueueReset, needs VIRTIO_F_RING_RESET (not offered). */
 #define MMIO_QUEUE_RESET 0x0c0

@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #include "virtq.h"
-#include "../vmm/mem.h"
+#include "../base/mem.h"
 
 #define VIRTIO_MMIO_MAGIC     0x74726976 /* "virt" */
 #define VIRTIO_MMIO_VERSION_2 2

@@ -30,7 +30,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../vmm/log.h"
+#include "../base/log.h"
 #include "virtq.h"
 
 #define DESC_SIZE 16

@@ -17,7 +17,7 @@
 
 #include <linux/virtio_ring.h>
 
-#include "../vmm/mem.h"
+#include "../base/mem.h"
 
 #define VIRTQ_MAX_SIZE 32768
 

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../vmm/layout.h"
+#include "../base/layout.h"
 #include "acpi.h"
 #include "aml.h"
 

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../vmm/machine.h"
+#include "../base/machine.h"
 
 /*
  * Build all tables into buf, which the guest will see at guest-physical

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../vmm/layout.h"
+#include "../base/layout.h"
 #include "bootparams.h"
 
 static void put_le(uint8_t *p, uint64_t v, int bytes)

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../vmm/machine.h"
+#include "../base/machine.h"
 
 #define E820_RAM      1
 #define E820_RESERVED 2

@@ -28,7 +28,7 @@
 
 #include <libfdt.h>
 
-#include "../vmm/layout.h"
+#include "../base/layout.h"
 #include "fdt.h"
 
 #define PHANDLE_IOAPIC 1

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "../vmm/machine.h"
+#include "../base/machine.h"
 
 /* Build a DTB into buf. cmdline may be NULL. Returns the size or -errno. */
 long fdt_build(const struct machine_desc *m, const char *cmdline, void *buf, size_t len);

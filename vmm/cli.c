@@ -66,9 +66,9 @@ static int parse_disk_opt(char *opt, struct disk_cfg *d, char *err, size_t errle
 	if (!strcmp(opt, "ro")) {
 		d->read_only = 1;
 	} else if (!strncmp(opt, "serial=", 7)) {
-		if (strlen(opt + 7) > DISK_SERIAL_MAX) {
+		if (strlen(opt + 7) > BLK_ID_BYTES) {
 			fail(err, errlen, "serial=%s: at most %d characters", opt + 7,
-			     DISK_SERIAL_MAX);
+			     BLK_ID_BYTES);
 			return -EINVAL;
 		}
 		strcpy(d->serial, opt + 7);

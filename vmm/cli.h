@@ -7,25 +7,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "machine.h"
+#include "../base/machine.h"
+#include "../devices/disk.h"
 
 enum serial_kind { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
 
 struct serial_cfg {
 	enum serial_kind kind;
 	const char *path;
-};
-
-enum disk_cache { DISK_CACHE_WRITEBACK, DISK_CACHE_NONE };
-
-#define DISK_SERIAL_MAX 20 /* VIRTIO_BLK_ID_BYTES */
-
-struct disk_cfg {
-	const char *path;
-	int read_only;
-	enum disk_cache cache;
-	char serial[DISK_SERIAL_MAX + 1];
-	char *spec; /* the option's copy, which path points into */
 };
 
 struct vmm_config {

@@ -5,7 +5,7 @@
 
 #include "irq.h"
 #include "kvm.h"
-#include "log.h"
+#include "../base/log.h"
 
 void irq_line_init(struct irq_line *l, struct kvm *kvm, uint32_t gsi)
 {

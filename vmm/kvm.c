@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "kvm.h"
-#include "log.h"
+#include "../base/log.h"
 
 /* KVM needs three pages for the real-mode TSS and one for the EPT identity
  * map; both sit just under the BIOS ROM window, inside our MMIO hole. */

@@ -6,7 +6,7 @@
 #include <linux/kvm.h>
 #include <stdint.h>
 
-#include "mem.h"
+#include "../base/mem.h"
 
 struct kvm {
 	int sys_fd;

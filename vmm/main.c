@@ -14,7 +14,7 @@
 #include "../firmware/fdt.h"
 #include "cli.h"
 #include "console.h"
-#include "log.h"
+#include "../base/log.h"
 #include "vm.h"
 
 static int dump_dtb(const struct vmm_config *cfg)

@@ -14,8 +14,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "layout.h"
-#include "log.h"
+#include "../base/layout.h"
+#include "../firmware/cpu_tables.h"
+#include "../base/log.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -39,12 +40,6 @@
 #define CR4_PAE	 0x20
 #define EFER_LME 0x100
 #define EFER_LMA 0x400
-
-/* GDT selectors: the 64-bit boot protocol fixes __BOOT_CS=0x10, __BOOT_DS=0x18. */
-#define SEL_CODE32 0x08
-#define SEL_CODE64 0x10
-#define SEL_DATA   0x18
-#define SEL_TSS	   0x20
 
 static int bits_for(int n)
 {
@@ -219,54 +214,22 @@ static void seg_flat(struct kvm_segment *s, uint16_t sel, uint8_t type, int code
 				  .l = code64};
 }
 
-/* A flat GDT: null, code32, code64, data, and a TSS KVM insists on. */
-static int boot_write_gdt(const struct guest_mem *gm)
-{
-	static const uint64_t gdt[] = {
-	    0,
-	    0x00cf9b000000ffffULL, /* 0x08: 32-bit code, 4 GiB */
-	    0x00af9b000000ffffULL, /* 0x10: 64-bit code */
-	    0x00cf93000000ffffULL, /* 0x18: data, 4 GiB */
-	    0x00808b0000000000ULL, /* 0x20: TSS, busy, base 0 */
-	};
-
-	return guest_mem_write(gm, LAYOUT_GDT, gdt, sizeof(gdt));
-}
-
-/* Identity-map the low 4 GiB with 2 MiB pages, for the 64-bit entry. */
-static int boot_write_page_tables(const struct guest_mem *gm)
-{
-	uint64_t pml4 = LAYOUT_PDPT | 3, pdpt[4], pd[4 * 512];
-	int err;
-
-	for (int i = 0; i < 4; i++)
-		pdpt[i] = (LAYOUT_PD + i * 0x1000) | 3;
-	for (int i = 0; i < 4 * 512; i++)
-		pd[i] = ((uint64_t)i << 21) | 0x83; /* present, writable, 2 MiB */
-	if ((err = guest_mem_write(gm, LAYOUT_PML4, &pml4, sizeof(pml4))) ||
-	    (err = guest_mem_write(gm, LAYOUT_PDPT, pdpt, sizeof(pdpt))))
-		return err;
-	return guest_mem_write(gm, LAYOUT_PD, pd, sizeof(pd));
-}
-
 int vcpu_set_boot_regs(struct vcpu *v, const struct kernel_image *k, uint64_t boot_arg)
 {
-	const struct guest_mem *gm = &v->vm->mem;
 	int long_mode = k->kind == KERNEL_BZIMAGE;
 	struct kvm_sregs sr;
 	struct kvm_regs r = {.rflags = 2, .rip = k->entry, .rsp = LAYOUT_STACK};
-	int err;
 
-	if ((err = boot_write_gdt(gm)) || (long_mode && (err = boot_write_page_tables(gm))))
-		return err;
+	/* The GDT and page tables these registers point at: vm_load_firmware wrote them. */
 	if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
 		return -errno;
-	seg_flat(&sr.cs, long_mode ? SEL_CODE64 : SEL_CODE32, 0xb, long_mode);
-	seg_flat(&sr.ds, SEL_DATA, 0x3, 0);
+	seg_flat(&sr.cs, long_mode ? BOOT_SEL_CODE64 : BOOT_SEL_CODE32, 0xb, long_mode);
+	seg_flat(&sr.ds, BOOT_SEL_DATA, 0x3, 0);
 	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
-	sr.tr = (struct kvm_segment){.selector = SEL_TSS, .limit = 0x67, .type = 0xb, .present = 1};
+	sr.tr = (struct kvm_segment){
+	    .selector = BOOT_SEL_TSS, .limit = 0x67, .type = 0xb, .present = 1};
 	sr.gdt.base = LAYOUT_GDT;
-	sr.gdt.limit = 5 * 8 - 1;
+	sr.gdt.limit = BOOT_GDT_SIZE - 1;
 	sr.idt.base = 0;
 	sr.idt.limit = 0;
 	sr.cr0 = CR0_PE | CR0_ET | CR0_NE;

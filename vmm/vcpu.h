@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "kvm_stats.h"
-#include "loader.h"
+#include "../firmware/loader.h"
 
 struct vm;
 

@@ -24,12 +24,13 @@
 #include "../devices/serial.h"
 #include "../firmware/acpi.h"
 #include "../firmware/bootparams.h"
+#include "../firmware/cpu_tables.h"
 #include "../devices/virtio_mmio.h"
 #include "console.h"
-#include "disk.h"
-#include "layout.h"
-#include "loader.h"
-#include "log.h"
+#include "../devices/disk.h"
+#include "../base/layout.h"
+#include "../firmware/loader.h"
+#include "../base/log.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -190,11 +191,14 @@ static int vm_load_firmware(struct vm *vm, const struct kernel_image *k, struct 
 	uint8_t *zp = guest_mem_ptr(&vm->mem, LAYOUT_ZERO_PAGE, ZERO_PAGE_SIZE);
 	uint8_t *si = guest_mem_ptr(&vm->mem, LAYOUT_START_INFO, 0x1000);
 	uint8_t *rv = guest_mem_ptr(&vm->mem, LAYOUT_RESET_VECTOR, RESET_VECTOR_SIZE);
+	uint8_t *gdt = guest_mem_ptr(&vm->mem, LAYOUT_GDT, BOOT_GDT_SIZE);
+	uint8_t *pt = guest_mem_ptr(&vm->mem, LAYOUT_PML4, BOOT_PAGE_TABLES_SIZE);
 	long n;
 
-	if (!acpi || !zp || !si || !rv)
+	if (!acpi || !zp || !si || !rv || !gdt || !pt)
 		return -EFAULT;
 	reset_vector_build(rv, vm->mach.pm_reset, PM_RESET_VALUE);
+	boot_gdt_build(gdt);
 	n = acpi_build(&vm->mach, LAYOUT_ACPI, acpi, LAYOUT_ACPI_SIZE);
 	if (n < 0) {
 		log_msg("ACPI tables: %s", strerror(-n));
@@ -202,6 +206,7 @@ static int vm_load_firmware(struct vm *vm, const struct kernel_image *k, struct 
 	}
 	bi->rsdp_gpa = LAYOUT_ACPI;
 	if (k->kind == KERNEL_BZIMAGE) {
+		boot_page_tables_build(pt); /* the 64-bit entry runs with paging on */
 		*boot_arg = LAYOUT_ZERO_PAGE;
 		return bootparams_build(zp, k->hdr, k->hdr_len, &vm->mach, bi);
 	}

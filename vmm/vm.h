@@ -14,12 +14,12 @@
 
 #include "../devices/power.h"
 #include "../devices/virtio_blk.h"
-#include "bus.h"
+#include "../base/bus.h"
 #include "cli.h"
 #include "irq.h"
 #include "kvm.h"
-#include "machine.h"
-#include "mem.h"
+#include "../base/machine.h"
+#include "../base/mem.h"
 
 struct serial;
 struct vcpu;

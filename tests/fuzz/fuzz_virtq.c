@@ -23,8 +23,8 @@
 
 #include "devices/virtio_blk.h"
 #include "devices/virtq.h"
-#include "vmm/layout.h"
-#include "vmm/mem.h"
+#include "base/layout.h"
+#include "base/mem.h"
 
 #define HDR_SIZE  8
 #define LOW_SIZE  0x10000

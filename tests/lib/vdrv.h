@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "devices/virtio_mmio.h"
-#include "vmm/mem.h"
+#include "base/mem.h"
 
 struct vdrv {
 	struct guest_mem gm;

@@ -32,7 +32,7 @@
 # Env: TH_TIMEOUT (900 s, whole run), TH_WEDGE (150 s), TH_SMP (2), TH_MEM (4G),
 #      TH_SCENARIO_TIMEOUT (300),
 #      TH_VMM, TH_QEMU (the outer qemu-system-x86_64), TH_APPEND (extra L1 kernel args),
-#      TH_TCG_THREAD (multi; single turns MTTCG off),
+#      TH_TCG_THREAD (multi; single turns MTTCG off), TH_CPU (max),
 #      SKIP_APT_INSTALL, and build.sh's knobs.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
@@ -62,6 +62,7 @@ done
 TH_TIMEOUT="${TH_TIMEOUT:-900}"
 TH_SMP="${TH_SMP:-2}"
 TH_TCG_THREAD="${TH_TCG_THREAD:-multi}" # single: one host thread for all L1 vCPUs (MTTCG off)
+TH_CPU="${TH_CPU:-max}"                 # the L1's CPU model (it needs svm)
 TH_MEM="${TH_MEM:-4G}"
 TH_SCENARIO_TIMEOUT="${TH_SCENARIO_TIMEOUT:-300}"
 TH_QEMU="${TH_QEMU:-qemu-system-x86_64}"
@@ -136,7 +137,7 @@ cat "$work/run.cpio.gz" "$base" > "$work/initrd"
 
 # 4a. interactive: the test host's console is this terminal; QEMU passes Ctrl-C on.
 if ((interactive)); then
-    "$TH_QEMU" -accel "tcg,thread=$TH_TCG_THREAD" -cpu max -smp "$TH_SMP" -m "$TH_MEM" -M pc \
+    "$TH_QEMU" -accel "tcg,thread=$TH_TCG_THREAD" -cpu "$TH_CPU" -smp "$TH_SMP" -m "$TH_MEM" -M pc \
         -nodefaults -no-user-config -display none -no-reboot \
         -chardev stdio,id=con,signal=off -serial chardev:con \
         -kernel "$VMLINUZ" -initrd "$work/initrd" \
@@ -200,7 +201,7 @@ boot_host() {
     text_base=""
     touch "$logfile" # the watchdog's clock starts now
     exec {qfd}< <(exec timeout -k 10 "$left" "$TH_QEMU" \
-        -accel "tcg,thread=$TH_TCG_THREAD" -cpu max -smp "$TH_SMP" -m "$TH_MEM" -M pc \
+        -accel "tcg,thread=$TH_TCG_THREAD" -cpu "$TH_CPU" -smp "$TH_SMP" -m "$TH_MEM" -M pc \
         -nodefaults -no-user-config -display none -serial stdio -no-reboot \
         -monitor "unix:$work/monitor,server=on,wait=off" \
         -kernel "$VMLINUZ" -initrd "$work/initrd" \

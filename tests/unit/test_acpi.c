@@ -21,7 +21,7 @@
 
 #include "firmware/acpi.h"
 #include "firmware/aml.h"
-#include "vmm/layout.h"
+#include "base/layout.h"
 
 #define BUF_LEN	  LAYOUT_ACPI_SIZE
 #define GUARD_LEN 64

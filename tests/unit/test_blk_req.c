@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "devices/virtio_blk.h"
-#include "vmm/mem.h"
+#include "base/mem.h"
 
 #define CAP 2048 /* sectors: a 1 MiB disk */
 

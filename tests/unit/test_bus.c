@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/bus.h"
+#include "base/bus.h"
 
 struct rec {
 	uint64_t offset;

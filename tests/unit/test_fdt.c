@@ -16,8 +16,8 @@
 #include <libfdt.h>
 
 #include "firmware/fdt.h"
-#include "vmm/layout.h"
-#include "vmm/machine.h"
+#include "base/layout.h"
+#include "base/machine.h"
 
 #define BLOB_SIZE (64 * 1024)
 

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/layout.h"
-#include "vmm/loader.h"
+#include "base/layout.h"
+#include "firmware/loader.h"
 
 #define RAM_SIZE (8 << 20)
 static uint8_t *ram;

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/layout.h"
-#include "vmm/machine.h"
-#include "vmm/mem.h"
+#include "base/layout.h"
+#include "base/machine.h"
+#include "base/mem.h"
 
 static uint8_t low[0x10000], high[0x1000];
 

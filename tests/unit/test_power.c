@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "devices/power.h"
-#include "vmm/machine.h"
+#include "base/machine.h"
 
 struct seen {
 	int off, reset;

@@ -19,7 +19,7 @@
 #include <linux/virtio_ring.h>
 
 #include "devices/virtio_mmio.h"
-#include "vmm/mem.h"
+#include "base/mem.h"
 
 #define RAM_SIZE  0x100000ULL /* 1 MiB at GPA 0 */
 #define QMAX	  256

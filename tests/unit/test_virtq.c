@@ -15,8 +15,8 @@
 #include <cmocka.h>
 
 #include "devices/virtq.h"
-#include "vmm/layout.h"
-#include "vmm/mem.h"
+#include "base/layout.h"
+#include "base/mem.h"
 
 #define LOW_SIZE  0x100000ULL  /* 1 MiB at GPA 0 */
 #define HIGH_SIZE (5ULL << 30) /* 5 GiB at 4 GiB, reserved but never touched in bulk */

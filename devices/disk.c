@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "disk.h"
-#include "log.h"
+#include "../base/log.h"
 
 /*
  * An open-file-description lock, as QEMU takes: a write lock for a

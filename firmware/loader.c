@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "layout.h"
+#include "../base/layout.h"
 #include "loader.h"
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18

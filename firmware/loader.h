@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mem.h"
+#include "../base/mem.h"
 
 enum kernel_kind {
 	KERNEL_BZIMAGE, /* Linux boot protocol, 64-bit entry at +0x200 */
