@@ -34,6 +34,24 @@ int machine_init(struct machine_desc *m, uint64_t ram_size, int nr_cpus, int nr_
 	return 0;
 }
 
+bool machine_valid(const struct machine_desc *m)
+{
+	if (m->nr_cpus < 1 || m->nr_cpus > MACHINE_MAX_CPUS || m->nr_ram < 1 ||
+	    m->nr_ram > MACHINE_MAX_RAM || m->nr_serial < 0 || m->nr_serial > MACHINE_MAX_SERIAL ||
+	    m->nr_virtio < 0 || m->nr_virtio > MACHINE_MAX_VIRTIO)
+		return false;
+	for (int i = 0; i < m->nr_ram; i++)
+		if (!m->ram[i].size)
+			return false;
+	for (int i = 0; i < m->nr_serial; i++) /* ISA IRQs: the DSDT's IRQNoFlags takes 0..15 */
+		if (m->serial[i].irq > 15)
+			return false;
+	for (int i = 0; i < m->nr_virtio; i++) /* Memory32Fixed: below 4 GiB */
+		if (m->virtio[i].base > LAYOUT_4G - LAYOUT_VIRTIO_MMIO_SIZE)
+			return false;
+	return true;
+}
+
 int machine_add_virtio(struct machine_desc *m, uint32_t device_id)
 {
 	int i = m->nr_virtio;

@@ -7,6 +7,7 @@
 #ifndef VMM_MACHINE_H
 #define VMM_MACHINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define MACHINE_MAX_CPUS   255
@@ -62,6 +63,13 @@ struct machine_desc {
 
 /* Lay out RAM around the 32-bit MMIO hole and fill in the default devices. */
 int machine_init(struct machine_desc *m, uint64_t ram_size, int nr_cpus, int nr_serial);
+
+/*
+ * Whether m is a machine the firmware builders can describe: the one check ACPI and the
+ * device tree make of a description they are handed (counts in range, no empty RAM range,
+ * ISA IRQs for the UARTs, virtio windows below 4 GiB). machine_init's output always is.
+ */
+bool machine_valid(const struct machine_desc *m);
 
 /* Give a virtio-mmio device the next 4 KiB window and GSI; its index or -ENOSPC. */
 int machine_add_virtio(struct machine_desc *m, uint32_t device_id);

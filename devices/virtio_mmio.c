@@ -33,6 +33,7 @@
 #include <linux/virtio_ring.h>
 
 #include "virtio_mmio.h"
+#include "../base/layout.h"
 #include "../base/log.h"
 
 /* Not in older uapi headers: 1.2's QueueReset, needs VIRTIO_F_RING_RESET (not offered). */
@@ -505,7 +506,7 @@ void virtio_mmio_io(void *opaque, uint64_t offset, void *data, uint32_t len, boo
 		return;
 	if (!is_write)
 		memset(data, 0, len);
-	if (offset >= VIRTIO_MMIO_WINDOW || len > VIRTIO_MMIO_WINDOW - offset) {
+	if (offset >= LAYOUT_VIRTIO_MMIO_SIZE || len > LAYOUT_VIRTIO_MMIO_SIZE - offset) {
 		log_guest("virtio-mmio: access at %#llx beyond the window: ignored",
 			  (unsigned long long)offset);
 		return;

@@ -36,7 +36,6 @@
  * QEMU. Linux only prints it.
  */
 #define VIRTIO_MMIO_VENDOR   0x004d4d56
-#define VIRTIO_MMIO_WINDOW   0x1000
 #define VIRTIO_MMIO_CFG_BASE 0x100
 
 struct virtio_mmio_ops {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../base/layout.h"
+#include "../base/le.h"
 #include "acpi.h"
 #include "aml.h"
 
@@ -89,14 +90,6 @@ static size_t acpi_align(size_t off)
 	return (off + ACPI_ALIGN - 1) & ~(size_t)(ACPI_ALIGN - 1);
 }
 
-static void acpi_put(uint8_t *p, uint64_t v, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		p[i] = v >> (8 * i);
-}
-
 static uint8_t acpi_sum(const uint8_t *p, size_t len)
 {
 	uint8_t sum = 0;
@@ -117,13 +110,13 @@ static void acpi_header(uint8_t *t, const char *sig, uint32_t len, uint8_t rev)
 {
 	memset(t, 0, ACPI_HDR_LEN);
 	memcpy(t, sig, 4);
-	acpi_put(t + 4, len, 4);
+	le_put(t + 4, len, 4);
 	t[8] = rev;
 	memcpy(t + 10, ACPI_OEM_ID, 6);
 	memcpy(t + 16, ACPI_OEM_TABLE_ID, 8);
-	acpi_put(t + 24, 1, 4); /* OEM revision */
+	le_put(t + 24, 1, 4); /* OEM revision */
 	memcpy(t + 28, ACPI_CREATOR_ID, 4);
-	acpi_put(t + 32, 1, 4); /* creator revision */
+	le_put(t + 32, 1, 4); /* creator revision */
 }
 
 /* Generic Address Structure: one byte-wide I/O port. */
@@ -133,7 +126,7 @@ static void acpi_gas_io8(uint8_t *p, uint16_t port)
 	p[1] = 8; /* bit width */
 	p[2] = 0; /* bit offset */
 	p[3] = GAS_ACCESS_BYTE;
-	acpi_put(p + 4, port, 8);
+	le_put(p + 4, port, 8);
 }
 
 static void acpi_layout(struct acpi_layout *l, int nr_cpus)
@@ -151,23 +144,10 @@ static void acpi_layout(struct acpi_layout *l, int nr_cpus)
 
 static int acpi_check(const struct machine_desc *m, uint64_t base)
 {
-	int i;
-
 	/* The RSDP must be 16-byte aligned; 32-bit pointers must reach the tables. */
 	if (base % ACPI_ALIGN || base >= LAYOUT_4G)
 		return -EINVAL;
-	if (m->nr_cpus < 1 || m->nr_cpus > MACHINE_MAX_CPUS || m->nr_serial < 0 ||
-	    m->nr_serial > MACHINE_MAX_SERIAL || m->nr_virtio < 0 ||
-	    m->nr_virtio > MACHINE_MAX_VIRTIO)
-		return -EINVAL;
-	for (i = 0; i < m->nr_serial; i++)
-		if (m->serial[i].irq > 15)
-			return -EINVAL;
-	/* Memory32Fixed: the window has to sit below 4 GiB. */
-	for (i = 0; i < m->nr_virtio; i++)
-		if (m->virtio[i].base > LAYOUT_4G - LAYOUT_VIRTIO_MMIO_SIZE)
-			return -EINVAL;
-	return 0;
+	return machine_valid(m) ? 0 : -EINVAL;
 }
 
 static void acpi_rsdp(uint8_t *p, uint64_t base, const struct acpi_layout *l)
@@ -176,9 +156,9 @@ static void acpi_rsdp(uint8_t *p, uint64_t base, const struct acpi_layout *l)
 	memcpy(p, "RSD PTR ", 8);
 	memcpy(p + 9, ACPI_OEM_ID, 6);
 	p[15] = RSDP_REVISION;
-	acpi_put(p + 16, base + l->rsdt, 4);
-	acpi_put(p + 20, RSDP_LEN, 4);
-	acpi_put(p + 24, base + l->xsdt, 8);
+	le_put(p + 16, base + l->rsdt, 4);
+	le_put(p + 20, RSDP_LEN, 4);
+	le_put(p + 24, base + l->xsdt, 8);
 	acpi_checksum(p, RSDP_V1_LEN, RSDP_CSUM);
 	acpi_checksum(p, RSDP_LEN, RSDP_EXT_CSUM);
 }
@@ -188,8 +168,8 @@ static void acpi_sdt(uint8_t *t, const char *sig, uint32_t len, int entry_len, u
 		     const struct acpi_layout *l)
 {
 	acpi_header(t, sig, len, entry_len == 8 ? XSDT_REVISION : RSDT_REVISION);
-	acpi_put(t + ACPI_HDR_LEN, base + l->fadt, entry_len);
-	acpi_put(t + ACPI_HDR_LEN + entry_len, base + l->madt, entry_len);
+	le_put(t + ACPI_HDR_LEN, base + l->fadt, entry_len);
+	le_put(t + ACPI_HDR_LEN + entry_len, base + l->madt, entry_len);
 	acpi_checksum(t, len, ACPI_HDR_CSUM);
 }
 
@@ -197,15 +177,15 @@ static void acpi_fadt(uint8_t *t, const struct machine_desc *m, uint64_t dsdt)
 {
 	acpi_header(t, "FACP", FADT_LEN, FADT_REVISION);
 	memset(t + ACPI_HDR_LEN, 0, FADT_LEN - ACPI_HDR_LEN);
-	acpi_put(t + FADT_DSDT, dsdt, 4);
-	acpi_put(t + FADT_SCI_INT, FADT_SCI_IRQ, 2);
-	acpi_put(t + FADT_IAPC_BOOT, IAPC_VGA_ABSENT | IAPC_NO_CMOS_RTC, 2);
-	acpi_put(t + FADT_FLAGS,
-		 FADT_HW_REDUCED | FADT_RESET_REG_SUP | FADT_PWR_BUTTON | FADT_SLP_BUTTON, 4);
+	le_put(t + FADT_DSDT, dsdt, 4);
+	le_put(t + FADT_SCI_INT, FADT_SCI_IRQ, 2);
+	le_put(t + FADT_IAPC_BOOT, IAPC_VGA_ABSENT | IAPC_NO_CMOS_RTC, 2);
+	le_put(t + FADT_FLAGS,
+	       FADT_HW_REDUCED | FADT_RESET_REG_SUP | FADT_PWR_BUTTON | FADT_SLP_BUTTON, 4);
 	acpi_gas_io8(t + FADT_RESET_REG, m->pm_reset);
 	t[FADT_RESET_VALUE] = PM_RESET_VALUE;
 	t[FADT_MINOR_VER] = FADT_MINOR;
-	acpi_put(t + FADT_X_DSDT, dsdt, 8);
+	le_put(t + FADT_X_DSDT, dsdt, 8);
 	acpi_gas_io8(t + FADT_SLEEP_CTL, m->pm_sleep_ctl);
 	acpi_gas_io8(t + FADT_SLEEP_STS, m->pm_sleep_ctl + 1);
 	acpi_checksum(t, FADT_LEN, ACPI_HDR_CSUM);
@@ -217,8 +197,8 @@ static uint8_t *madt_iso(uint8_t *p, uint8_t irq, uint32_t gsi, uint16_t flags)
 	p[1] = MADT_ISO_LEN;
 	p[2] = 0; /* bus: ISA */
 	p[3] = irq;
-	acpi_put(p + 4, gsi, 4);
-	acpi_put(p + 8, flags, 2);
+	le_put(p + 4, gsi, 4);
+	le_put(p + 8, flags, 2);
 	return p + MADT_ISO_LEN;
 }
 
@@ -228,22 +208,22 @@ static void acpi_madt(uint8_t *t, const struct machine_desc *m, uint32_t len)
 	int i;
 
 	acpi_header(t, "APIC", len, MADT_REVISION);
-	acpi_put(t + MADT_LAPIC_ADDR, LAYOUT_LAPIC, 4);
-	acpi_put(t + MADT_FLAGS, MADT_PCAT_COMPAT, 4);
+	le_put(t + MADT_LAPIC_ADDR, LAYOUT_LAPIC, 4);
+	le_put(t + MADT_FLAGS, MADT_PCAT_COMPAT, 4);
 	for (i = 0; i < m->nr_cpus; i++, p += MADT_LAPIC_LEN) {
 		p[0] = MADT_LAPIC;
 		p[1] = MADT_LAPIC_LEN;
 		p[2] = i; /* ACPI processor UID */
 		p[3] = i; /* APIC ID: vCPU i gets APIC ID i */
-		acpi_put(p + 4, MADT_LAPIC_ENABLED, 4);
+		le_put(p + 4, MADT_LAPIC_ENABLED, 4);
 	}
 	/* IOAPIC IDs live apart from LAPIC IDs, but keep them distinct anyway. */
 	p[0] = MADT_IOAPIC;
 	p[1] = MADT_IOAPIC_LEN;
 	p[2] = m->nr_cpus;
 	p[3] = 0;
-	acpi_put(p + 4, LAYOUT_IOAPIC, 4);
-	acpi_put(p + 8, 0, 4); /* GSI base */
+	le_put(p + 4, LAYOUT_IOAPIC, 4);
+	le_put(p + 8, 0, 4); /* GSI base */
 	p += MADT_IOAPIC_LEN;
 	/* As on a PC: the PIT is wired to IOAPIC pin 2, the SCI is level-high. */
 	p = madt_iso(p, 0, 2, 0);
@@ -252,7 +232,7 @@ static void acpi_madt(uint8_t *t, const struct machine_desc *m, uint32_t len)
 	p[0] = MADT_NMI;
 	p[1] = MADT_NMI_LEN;
 	p[2] = MADT_ALL_CPUS;
-	acpi_put(p + 3, 0, 2);
+	le_put(p + 3, 0, 2);
 	p[5] = 1;
 	acpi_checksum(t, len, ACPI_HDR_CSUM);
 }

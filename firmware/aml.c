@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "../base/le.h"
 #include "aml.h"
 
 #define AML_ZERO_OP	  0x00
@@ -75,10 +76,8 @@ void aml_byte(struct aml *a, uint8_t b)
 static void aml_le(struct aml *a, uint64_t v, int n)
 {
 	uint8_t b[8];
-	int i;
 
-	for (i = 0; i < n; i++)
-		b[i] = v >> (8 * i);
+	le_put(b, v, n);
 	aml_bytes(a, b, n);
 }
 

@@ -3,13 +3,8 @@
 #include <string.h>
 
 #include "../base/layout.h"
+#include "../base/le.h"
 #include "bootparams.h"
-
-static void put_le(uint8_t *p, uint64_t v, int bytes)
-{
-	for (int i = 0; i < bytes; i++)
-		p[i] = v >> (8 * i);
-}
 
 static int e820_add(struct e820_entry *e, int n, int max, uint64_t addr, uint64_t size,
 		    uint32_t type)
@@ -53,15 +48,15 @@ int bootparams_build(uint8_t zp[ZERO_PAGE_SIZE], const uint8_t *hdr, size_t hdr_
 	if (n < 0)
 		return n;
 	memcpy(zp + BP_HDR, hdr, hdr_len);
-	put_le(zp + BP_VID_MODE, 0xffff, 2); /* "normal" text mode */
+	le_put(zp + BP_VID_MODE, 0xffff, 2); /* "normal" text mode */
 	zp[BP_LOADER_TYPE] = 0xff;	     /* undefined boot loader */
-	put_le(zp + BP_CMD_LINE_PTR, bi->cmdline_gpa, 4);
-	put_le(zp + BP_EXT_CMDLINE, bi->cmdline_gpa >> 32, 4);
-	put_le(zp + BP_RAMDISK_IMAGE, bi->initrd_gpa, 4);
-	put_le(zp + BP_EXT_RAMDISK, bi->initrd_gpa >> 32, 4);
-	put_le(zp + BP_RAMDISK_SIZE, bi->initrd_size, 4);
-	put_le(zp + BP_EXT_RD_SIZE, bi->initrd_size >> 32, 4);
-	put_le(zp + BP_ACPI_RSDP, bi->rsdp_gpa, 8);
+	le_put(zp + BP_CMD_LINE_PTR, bi->cmdline_gpa, 4);
+	le_put(zp + BP_EXT_CMDLINE, bi->cmdline_gpa >> 32, 4);
+	le_put(zp + BP_RAMDISK_IMAGE, bi->initrd_gpa, 4);
+	le_put(zp + BP_EXT_RAMDISK, bi->initrd_gpa >> 32, 4);
+	le_put(zp + BP_RAMDISK_SIZE, bi->initrd_size, 4);
+	le_put(zp + BP_EXT_RD_SIZE, bi->initrd_size >> 32, 4);
+	le_put(zp + BP_ACPI_RSDP, bi->rsdp_gpa, 8);
 	zp[BP_E820_ENTRIES] = n;
 	memcpy(zp + BP_E820_TABLE, e, n * sizeof(e[0]));
 	return 0;
@@ -78,22 +73,22 @@ int pvh_build(uint8_t *buf, size_t len, uint64_t gpa, const struct machine_desc 
 	if (len < PVH_MEMMAP_OFF + (size_t)n * 24)
 		return -ENOSPC;
 	memset(buf, 0, PVH_MEMMAP_OFF + n * 24);
-	put_le(buf + 0, PVH_START_MAGIC, 4);
-	put_le(buf + 4, 1, 4); /* version 1: has the memory map */
-	put_le(buf + 12, bi->initrd_size ? 1 : 0, 4);
-	put_le(buf + 16, gpa + PVH_MODLIST_OFF, 8);
-	put_le(buf + 24, bi->cmdline_gpa, 8);
-	put_le(buf + 32, bi->rsdp_gpa, 8);
-	put_le(buf + 40, gpa + PVH_MEMMAP_OFF, 8);
-	put_le(buf + 48, n, 4);
-	put_le(buf + PVH_MODLIST_OFF, bi->initrd_gpa, 8);
-	put_le(buf + PVH_MODLIST_OFF + 8, bi->initrd_size, 8);
+	le_put(buf + 0, PVH_START_MAGIC, 4);
+	le_put(buf + 4, 1, 4); /* version 1: has the memory map */
+	le_put(buf + 12, bi->initrd_size ? 1 : 0, 4);
+	le_put(buf + 16, gpa + PVH_MODLIST_OFF, 8);
+	le_put(buf + 24, bi->cmdline_gpa, 8);
+	le_put(buf + 32, bi->rsdp_gpa, 8);
+	le_put(buf + 40, gpa + PVH_MEMMAP_OFF, 8);
+	le_put(buf + 48, n, 4);
+	le_put(buf + PVH_MODLIST_OFF, bi->initrd_gpa, 8);
+	le_put(buf + PVH_MODLIST_OFF + 8, bi->initrd_size, 8);
 	for (int i = 0; i < n; i++) {
 		uint8_t *p = buf + PVH_MEMMAP_OFF + i * 24;
 
-		put_le(p, e[i].addr, 8);
-		put_le(p + 8, e[i].size, 8);
-		put_le(p + 16, e[i].type, 4);
+		le_put(p, e[i].addr, 8);
+		le_put(p + 8, e[i].size, 8);
+		le_put(p + 16, e[i].type, 4);
 	}
 	return 0;
 }

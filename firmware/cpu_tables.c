@@ -2,17 +2,12 @@
 /* The boot GDT and identity page tables: see cpu_tables.h. */
 #include <string.h>
 
+#include "../base/le.h"
 #include "cpu_tables.h"
 
 #define PTE_PRESENT  0x1ULL
 #define PTE_WRITABLE 0x2ULL
 #define PTE_HUGE     0x80ULL /* a PD entry that maps 2 MiB */
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 void boot_gdt_build(uint8_t gdt[BOOT_GDT_SIZE])
 {
@@ -25,7 +20,7 @@ void boot_gdt_build(uint8_t gdt[BOOT_GDT_SIZE])
 	};
 
 	for (unsigned i = 0; i < BOOT_GDT_SIZE / 8; i++)
-		put64(gdt + 8 * i, e[i]);
+		le_put(gdt + 8 * i, e[i], 8);
 }
 
 void boot_page_tables_build(uint8_t *pt)
@@ -34,9 +29,9 @@ void boot_page_tables_build(uint8_t *pt)
 		*pd = pt + (LAYOUT_PD - LAYOUT_PML4);
 
 	memset(pt, 0, BOOT_PAGE_TABLES_SIZE);
-	put64(pml4, LAYOUT_PDPT | PTE_PRESENT | PTE_WRITABLE);
+	le_put(pml4, LAYOUT_PDPT | PTE_PRESENT | PTE_WRITABLE, 8);
 	for (int i = 0; i < 4; i++)
-		put64(pdpt + 8 * i, (LAYOUT_PD + i * 0x1000) | PTE_PRESENT | PTE_WRITABLE);
+		le_put(pdpt + 8 * i, (LAYOUT_PD + i * 0x1000) | PTE_PRESENT | PTE_WRITABLE, 8);
 	for (int i = 0; i < 4 * 512; i++)
-		put64(pd + 8 * i, ((uint64_t)i << 21) | PTE_PRESENT | PTE_WRITABLE | PTE_HUGE);
+		le_put(pd + 8 * i, ((uint64_t)i << 21) | PTE_PRESENT | PTE_WRITABLE | PTE_HUGE, 8);
 }

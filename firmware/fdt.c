@@ -293,18 +293,6 @@ static void dt_root(struct dt *d, const struct machine_desc *m, const char *cmdl
 	dt_end(d);
 }
 
-static int dt_desc_valid(const struct machine_desc *m)
-{
-	if (m->nr_cpus < 1 || m->nr_cpus > MACHINE_MAX_CPUS || m->nr_ram < 1 ||
-	    m->nr_ram > MACHINE_MAX_RAM || m->nr_serial < 0 || m->nr_serial > MACHINE_MAX_SERIAL ||
-	    m->nr_virtio < 0 || m->nr_virtio > MACHINE_MAX_VIRTIO)
-		return 0;
-	for (int i = 0; i < m->nr_ram; i++)
-		if (!m->ram[i].size)
-			return 0;
-	return 1;
-}
-
 /* libfdt's FDT_ERR_* as -errno: only "too small" is the caller's to fix. */
 static long dt_errno(int err)
 {
@@ -315,7 +303,7 @@ long fdt_build(const struct machine_desc *m, const char *cmdline, void *buf, siz
 {
 	struct dt d = {buf, 0};
 
-	if (!m || !buf || !dt_desc_valid(m))
+	if (!m || !buf || !machine_valid(m))
 		return -EINVAL;
 	/* libfdt sizes are ints; a DTB never gets near 2 GiB. */
 	if (len > INT_MAX)

@@ -4,20 +4,12 @@
 #include <string.h>
 
 #include "../base/layout.h"
+#include "../base/le.h"
 #include "loader.h"
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define XLF_KERNEL_64		 (1 << 0)
 #define BP_HDR_END_MAX		 (0x1f1 + SETUP_HDR_MAX)
-
-static uint64_t get_le(const uint8_t *p, int bytes)
-{
-	uint64_t v = 0;
-
-	for (int i = bytes - 1; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
 
 /* [off, off+n) lies within a len-byte image, without overflowing. */
 static int in_image(size_t len, uint64_t off, uint64_t n)
@@ -32,19 +24,19 @@ int loader_load_bzimage(const struct guest_mem *gm, const uint8_t *img, size_t l
 	size_t hdr_end;
 	uint8_t *dst;
 
-	if (len < 0x270 || get_le(img + 0x1fe, 2) != 0xaa55 || memcmp(img + 0x202, "HdrS", 4))
+	if (len < 0x270 || le_get(img + 0x1fe, 2) != 0xaa55 || memcmp(img + 0x202, "HdrS", 4))
 		return -ENOEXEC;
 	memset(k, 0, sizeof(*k));
 	k->kind = KERNEL_BZIMAGE;
-	k->version = get_le(img + 0x206, 2);
+	k->version = le_get(img + 0x206, 2);
 	/* xloadflags came with 2.12; without XLF_KERNEL_64 there is no 64-bit entry. */
-	if (k->version < 0x20c || !(get_le(img + 0x236, 2) & XLF_KERNEL_64))
+	if (k->version < 0x20c || !(le_get(img + 0x236, 2) & XLF_KERNEL_64))
 		return -ENOEXEC;
 	setup_size = ((img[0x1f1] ? img[0x1f1] : 4) + 1) * 512ULL;
 	if (setup_size >= len)
 		return -EINVAL;
 	payload = len - setup_size;
-	init_size = get_le(img + 0x260, 4);
+	init_size = le_get(img + 0x260, 4);
 	if (init_size < payload)
 		init_size = payload;
 
@@ -54,8 +46,8 @@ int loader_load_bzimage(const struct guest_mem *gm, const uint8_t *img, size_t l
 		hdr_end = BP_HDR_END_MAX;
 	k->hdr_len = hdr_end - 0x1f1;
 	memcpy(k->hdr, img + 0x1f1, k->hdr_len);
-	k->cmdline_max = get_le(img + 0x238, 4);
-	k->initrd_addr_max = get_le(img + 0x22c, 4);
+	k->cmdline_max = le_get(img + 0x238, 4);
+	k->initrd_addr_max = le_get(img + 0x22c, 4);
 
 	dst = guest_mem_ptr(gm, LAYOUT_KERNEL, init_size);
 	if (!dst)
@@ -75,8 +67,8 @@ static uint64_t elf_pvh_entry(const uint8_t *img, size_t len, uint64_t off, uint
 		return 0;
 	end = off + size;
 	while (end - off >= 12) {
-		uint32_t namesz = get_le(img + off, 4), descsz = get_le(img + off + 4, 4);
-		uint32_t type = get_le(img + off + 8, 4);
+		uint32_t namesz = le_get(img + off, 4), descsz = le_get(img + off + 4, 4);
+		uint32_t type = le_get(img + off + 8, 4);
 		uint64_t name = off + 12, desc = name + ((namesz + 3ULL) & ~3ULL);
 		uint64_t next = desc + ((descsz + 3ULL) & ~3ULL);
 
@@ -84,7 +76,7 @@ static uint64_t elf_pvh_entry(const uint8_t *img, size_t len, uint64_t off, uint
 			return 0;
 		if (type == XEN_ELFNOTE_PHYS32_ENTRY && namesz == 4 &&
 		    !memcmp(img + name, "Xen", 4) && descsz >= 4)
-			return get_le(img + desc, descsz >= 8 ? 8 : 4);
+			return le_get(img + desc, descsz >= 8 ? 8 : 4);
 		off = next;
 	}
 	return 0;
@@ -98,24 +90,24 @@ struct elf_seg {
 /* Read program header i of a 32- or 64-bit ELF into a common shape. */
 static int elf_phdr(const uint8_t *img, size_t len, int is64, int i, struct elf_seg *s)
 {
-	uint64_t phoff = is64 ? get_le(img + 32, 8) : get_le(img + 28, 4);
+	uint64_t phoff = is64 ? le_get(img + 32, 8) : le_get(img + 28, 4);
 	uint64_t entsz = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
 	const uint8_t *p;
 
 	if (phoff > len || (uint64_t)i * entsz > len || !in_image(len, phoff + i * entsz, entsz))
 		return -EINVAL;
 	p = img + phoff + i * entsz;
-	s->type = get_le(p, 4);
+	s->type = le_get(p, 4);
 	if (is64) {
-		s->offset = get_le(p + 8, 8);
-		s->paddr = get_le(p + 24, 8);
-		s->filesz = get_le(p + 32, 8);
-		s->memsz = get_le(p + 40, 8);
+		s->offset = le_get(p + 8, 8);
+		s->paddr = le_get(p + 24, 8);
+		s->filesz = le_get(p + 32, 8);
+		s->memsz = le_get(p + 40, 8);
 	} else {
-		s->offset = get_le(p + 4, 4);
-		s->paddr = get_le(p + 12, 4);
-		s->filesz = get_le(p + 16, 4);
-		s->memsz = get_le(p + 20, 4);
+		s->offset = le_get(p + 4, 4);
+		s->paddr = le_get(p + 12, 4);
+		s->filesz = le_get(p + 16, 4);
+		s->memsz = le_get(p + 20, 4);
 	}
 	return 0;
 }
@@ -153,11 +145,11 @@ int loader_load_elf(const struct guest_mem *gm, const uint8_t *img, size_t len,
 		return -ENOEXEC;
 	if (is64 && len < sizeof(Elf64_Ehdr))
 		return -EINVAL;
-	if (get_le(img + 18, 2) != (is64 ? EM_X86_64 : EM_386))
+	if (le_get(img + 18, 2) != (is64 ? EM_X86_64 : EM_386))
 		return -ENOEXEC;
 	memset(k, 0, sizeof(*k));
 	k->kind = KERNEL_PVH;
-	phnum = get_le(img + (is64 ? 56 : 44), 2);
+	phnum = le_get(img + (is64 ? 56 : 44), 2);
 	for (int i = 0; i < phnum; i++) {
 		if ((err = elf_phdr(img, len, is64, i, &s)))
 			return err;

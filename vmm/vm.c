@@ -117,7 +117,8 @@ static int vm_compose_cmdline(struct vm *vm)
 		return -ENOMEM;
 	n = snprintf(p, len, "%s", vm->cfg->cmdline);
 	for (int i = 0; i < vm->mach.nr_virtio; i++)
-		n += snprintf(p + n, len - n, " virtio_mmio.device=4K@0x%llx:%u",
+		n += snprintf(p + n, len - n, " virtio_mmio.device=%lluK@0x%llx:%u",
+			      LAYOUT_VIRTIO_MMIO_SIZE >> 10,
 			      (unsigned long long)vm->mach.virtio[i].base, vm->mach.virtio[i].irq);
 	vm->cmdline = p;
 	return 0;

@@ -55,6 +55,8 @@ static void machine_fill(struct machine_desc *m, int nr_cpus, int nr_virtio)
 	int i;
 
 	memset(m, 0, sizeof(*m));
+	m->ram_size = 256 << 20; /* ACPI does not describe RAM, but a machine has some */
+	m->ram[m->nr_ram++] = (struct mem_range){0, m->ram_size};
 	m->nr_cpus = nr_cpus;
 	m->nr_serial = 2;
 	m->serial[0] = (struct serial_desc){0x3f8, 4};
@@ -478,8 +480,10 @@ static void test_enospc_small(void **state)
 {
 	(void)state;
 	enospc_check(1, 0);
-	assert_int_equal(acpi_build(&(struct machine_desc){.nr_cpus = 1}, LAYOUT_ACPI, NULL, 0),
-			 -ENOSPC);
+	assert_int_equal(
+	    acpi_build(&(struct machine_desc){.nr_cpus = 1, .nr_ram = 1, .ram = {{0, 2 << 20}}},
+		       LAYOUT_ACPI, NULL, 0),
+	    -ENOSPC);
 }
 
 static void test_enospc_large(void **state)

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "firmware/bootparams.h"
+#include "base/le.h"
 #include "firmware/cpu_tables.h"
 #include "base/layout.h"
 
@@ -141,15 +142,6 @@ static void test_reset_vector(void **state)
 	assert_true(LAYOUT_RESET_VECTOR + RESET_VECTOR_SIZE <= LAYOUT_HIMEM);
 }
 
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* The boot protocol's selectors: 0x10 a 64-bit code segment, 0x18 a flat data segment. */
 static void test_boot_gdt(void **state)
 {
@@ -157,12 +149,12 @@ static void test_boot_gdt(void **state)
 
 	(void)state;
 	boot_gdt_build(g);
-	assert_true(get64(g) == 0);
-	assert_true(get64(g + BOOT_SEL_CODE64) & (1ULL << 53));	 /* L */
-	assert_false(get64(g + BOOT_SEL_CODE64) & (1ULL << 54)); /* not D */
-	assert_true(get64(g + BOOT_SEL_CODE32) & (1ULL << 54));	 /* D: 32-bit */
-	assert_int_equal((get64(g + BOOT_SEL_DATA) >> 40) & 0xff, 0x93);
-	assert_int_equal((get64(g + BOOT_SEL_TSS) >> 40) & 0xff, 0x8b);
+	assert_true(le_get(g, 8) == 0);
+	assert_true(le_get(g + BOOT_SEL_CODE64, 8) & (1ULL << 53));	 /* L */
+	assert_false(le_get(g + BOOT_SEL_CODE64, 8) & (1ULL << 54)); /* not D */
+	assert_true(le_get(g + BOOT_SEL_CODE32, 8) & (1ULL << 54));	 /* D: 32-bit */
+	assert_int_equal((le_get(g + BOOT_SEL_DATA, 8) >> 40) & 0xff, 0x93);
+	assert_int_equal((le_get(g + BOOT_SEL_TSS, 8) >> 40) & 0xff, 0x8b);
 }
 
 /* A walk as the MMU does it: every 2 MiB page of the low 4 GiB maps to itself. */
@@ -174,21 +166,21 @@ static void test_boot_page_tables_identity(void **state)
 	memset(pt, 0xff, sizeof(pt));
 	boot_page_tables_build(pt);
 	for (uint64_t va = 0; va < (4ULL << 30); va += 2ULL << 20) {
-		uint64_t e = get64(pt + 8 * ((va >> 39) & 511));
+		uint64_t e = le_get(pt + 8 * ((va >> 39) & 511), 8);
 		uint64_t at;
 
 		assert_true(e & 1);
 		at = (e & ~0xfffULL) + 8 * ((va >> 30) & 511) - LAYOUT_PML4;
 		assert_true(at < sizeof(pt));
-		e = get64(pt + at);
+		e = le_get(pt + at, 8);
 		assert_true(e & 1);
 		at = (e & ~0xfffULL) + 8 * ((va >> 21) & 511) - LAYOUT_PML4;
 		assert_true(at < sizeof(pt));
-		e = get64(pt + at);
+		e = le_get(pt + at, 8);
 		assert_int_equal(e & 0x83, 0x83); /* present, writable, 2 MiB */
 		assert_true((e & ~0x1fffffULL) == va);
 	}
-	assert_true(get64(pt + 8) == 0); /* nothing above 512 GiB */
+	assert_true(le_get(pt + 8, 8) == 0); /* nothing above 512 GiB */
 }
 
 int main(void)
