@@ -346,7 +346,7 @@ static int blk_handle(struct virtio_blk *b, struct virtq *q)
 	 * sees both before it sees the request as used.
 	 */
 	*r->status_ptr = status;
-	virtq_push(q, b->gm, b->chain.head, written + 1);
+	virtq_push(q, b->chain.head, written + 1);
 	return 0;
 }
 
@@ -387,11 +387,11 @@ static void blk_drain(struct virtio_blk *b)
 		 * our last pop may have seen the old avail_event and come
 		 * without a kick.
 		 */
-		if (!virtq_set_avail_event(q, b->gm))
+		if (!virtq_set_avail_event(q))
 			break;
 	}
 	/* One decision per batch: needs_notify also records what we signalled. */
-	if (pushed && virtq_needs_notify(q, b->gm))
+	if (pushed && virtq_needs_notify(q))
 		virtio_mmio_signal_used(&b->t);
 }
 

@@ -259,11 +259,10 @@ out:
 	return ret;
 }
 
-int virtq_push(struct virtq *q, const struct guest_mem *gm, uint16_t head, uint32_t len)
+int virtq_push(struct virtq *q, uint16_t head, uint32_t len)
 {
 	uint8_t *elem;
 
-	(void)gm;
 	if (!q->used || head >= q->size)
 		return -EINVAL;
 	elem = q->used + 4 + 8 * (size_t)(q->used_idx & (q->size - 1));
@@ -279,12 +278,11 @@ int virtq_push(struct virtq *q, const struct guest_mem *gm, uint16_t head, uint3
 	return 0;
 }
 
-bool virtq_needs_notify(struct virtq *q, const struct guest_mem *gm)
+bool virtq_needs_notify(struct virtq *q)
 {
 	uint16_t old = q->signalled_used, new = q->used_idx;
 	bool valid = q->signalled_valid;
 
-	(void)gm;
 	if (!q->used)
 		return false;
 	/*
@@ -308,9 +306,8 @@ bool virtq_needs_notify(struct virtq *q, const struct guest_mem *gm)
 	return !(ring_load16(q->avail) & VRING_AVAIL_F_NO_INTERRUPT);
 }
 
-bool virtq_set_avail_event(struct virtq *q, const struct guest_mem *gm)
+bool virtq_set_avail_event(struct virtq *q)
 {
-	(void)gm;
 	if (!q->used)
 		return false;
 	if (q->event_idx)

@@ -88,17 +88,17 @@ int virtq_check(struct virtq *q, const struct guest_mem *gm);
 int virtq_pop(struct virtq *q, const struct guest_mem *gm, struct virtq_chain *c);
 
 /* Return a chain: len bytes were written into its writable buffers. 0 or -EINVAL. */
-int virtq_push(struct virtq *q, const struct guest_mem *gm, uint16_t head, uint32_t len);
+int virtq_push(struct virtq *q, uint16_t head, uint32_t len);
 
 /* After pushes: must the device interrupt the driver? Records the decision. */
-bool virtq_needs_notify(struct virtq *q, const struct guest_mem *gm);
+bool virtq_needs_notify(struct virtq *q);
 
 /*
  * With EVENT_IDX: ask the driver to kick when it makes the next chain
  * available. Returns true if chains arrived meanwhile: pop again, or one
  * could wait forever for a kick the driver decided not to send.
  */
-bool virtq_set_avail_event(struct virtq *q, const struct guest_mem *gm);
+bool virtq_set_avail_event(struct virtq *q);
 
 /* Device reset or QUEUE_RESET: forget everything, including the addresses. */
 void virtq_reset(struct virtq *q);

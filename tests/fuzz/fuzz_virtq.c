@@ -69,7 +69,7 @@ static void blk_run(struct virtq *q, const struct guest_mem *gm, uint64_t capaci
 		if (ret < 0 && chain.head == VIRTQ_NO_HEAD)
 			return; /* ring broken: DEVICE_NEEDS_RESET */
 		if (ret == 0) {
-			if (!virtq_set_avail_event(q, gm))
+			if (!virtq_set_avail_event(q))
 				return;
 			continue;
 		}
@@ -82,8 +82,8 @@ static void blk_run(struct virtq *q, const struct guest_mem *gm, uint64_t capaci
 			*req.status_ptr = req.status;
 			len++;
 		}
-		virtq_push(q, gm, chain.head, len);
-		virtq_needs_notify(q, gm);
+		virtq_push(q, chain.head, len);
+		virtq_needs_notify(q);
 	}
 }
 

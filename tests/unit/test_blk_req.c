@@ -410,7 +410,7 @@ static void test_from_ring(void **state)
 	assert_ptr_equal(req.iov[0].iov_base, ram + 0x11000);
 	assert_ptr_equal(req.status_ptr, ram + 0x12000);
 	*req.status_ptr = VIRTIO_BLK_S_OK;
-	assert_int_equal(virtq_push(&q, &gm, chain.head, req.data_len + 1), 0);
+	assert_int_equal(virtq_push(&q, chain.head, req.data_len + 1), 0);
 	assert_int_equal(*(uint32_t *)(ram + 0x3008), 4097);
 }
 

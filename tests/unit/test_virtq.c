@@ -345,7 +345,7 @@ static void assert_chain_error(struct env *e, int err, uint16_t head)
 	assert_int_equal(pop(e), err);
 	assert_int_equal(e->c.head, head);
 	assert_int_equal(e->q.last_avail_idx, (uint16_t)(before + 1));
-	assert_int_equal(virtq_push(&e->q, &e->gm, head, 0), 0);
+	assert_int_equal(virtq_push(&e->q, head, 0), 0);
 }
 
 static void test_bad_loop(void **state)
@@ -408,7 +408,7 @@ static void test_bad_head_out_of_range(void **state)
 	assert_int_equal(pop(e), -EINVAL);
 	assert_int_equal(e->c.head, VIRTQ_NO_HEAD);
 	assert_int_equal(e->q.last_avail_idx, 0); /* nothing consumed */
-	assert_int_equal(virtq_push(&e->q, &e->gm, 16, 0), -EINVAL);
+	assert_int_equal(virtq_push(&e->q, 16, 0), -EINVAL);
 }
 
 static void test_bad_outside_ram(void **state)
@@ -582,12 +582,12 @@ static void test_push_used_ring(void **state)
 
 	add_one(e, 9, DATA_GPA, 16, 0);
 	assert_int_equal(pop(e), 1);
-	assert_int_equal(virtq_push(&e->q, &e->gm, 9, 1234), 0);
+	assert_int_equal(virtq_push(&e->q, 9, 1234), 0);
 	assert_int_equal(used_idx_get(e), 1);
 	used_elem_get(e, 0, &id, &len);
 	assert_int_equal(id, 9);
 	assert_int_equal(len, 1234);
-	assert_int_equal(virtq_push(&e->q, &e->gm, 16, 0), -EINVAL);
+	assert_int_equal(virtq_push(&e->q, 16, 0), -EINVAL);
 	assert_int_equal(used_idx_get(e), 1);
 }
 
@@ -604,7 +604,7 @@ static void test_wraparound(void **state)
 		assert_int_equal(pop(e), 1);
 		assert_int_equal(e->c.head, i);
 		assert_ptr_equal(e->c.segs[0].addr, gpa(e, DATA_GPA + 16 * i));
-		assert_int_equal(virtq_push(&e->q, &e->gm, i, 100 + i), 0);
+		assert_int_equal(virtq_push(&e->q, i, 100 + i), 0);
 	}
 	assert_int_equal(pop(e), 0);
 	assert_int_equal(e->q.last_avail_idx, 3);
@@ -623,7 +623,7 @@ static void test_wraparound(void **state)
 static void push_n(struct env *e, int n)
 {
 	for (int i = 0; i < n; i++)
-		assert_int_equal(virtq_push(&e->q, &e->gm, 0, 0), 0);
+		assert_int_equal(virtq_push(&e->q, 0, 0), 0);
 }
 
 static void test_notify_no_event_idx(void **state)
@@ -631,14 +631,14 @@ static void test_notify_no_event_idx(void **state)
 	struct env *e = *state;
 
 	push_n(e, 1);
-	assert_true(virtq_needs_notify(&e->q, &e->gm));
-	assert_false(virtq_needs_notify(&e->q, &e->gm)); /* nothing new */
+	assert_true(virtq_needs_notify(&e->q));
+	assert_false(virtq_needs_notify(&e->q)); /* nothing new */
 	avail_set_flags(e, VRING_AVAIL_F_NO_INTERRUPT);
 	push_n(e, 1);
-	assert_false(virtq_needs_notify(&e->q, &e->gm));
+	assert_false(virtq_needs_notify(&e->q));
 	avail_set_flags(e, 0);
 	push_n(e, 2);
-	assert_true(virtq_needs_notify(&e->q, &e->gm));
+	assert_true(virtq_needs_notify(&e->q));
 }
 
 static void test_notify_event_idx(void **state)
@@ -649,21 +649,21 @@ static void test_notify_event_idx(void **state)
 	/* First decision after reset: always interrupt. */
 	push_n(e, 1);
 	used_event_set(e, 100);
-	assert_true(virtq_needs_notify(&e->q, &e->gm));
+	assert_true(virtq_needs_notify(&e->q));
 	/* Driver wants an interrupt once used->idx passes 3 (i.e. entry 3 is used). */
 	used_event_set(e, 3);
 	push_n(e, 1); /* used 2 */
-	assert_false(virtq_needs_notify(&e->q, &e->gm));
+	assert_false(virtq_needs_notify(&e->q));
 	push_n(e, 1); /* used 3: crossed? need_event(3, 3, 2) = 0 < 1 */
-	assert_false(virtq_needs_notify(&e->q, &e->gm));
+	assert_false(virtq_needs_notify(&e->q));
 	push_n(e, 2); /* used 5 after 3: event 3 in [3, 5) */
-	assert_true(virtq_needs_notify(&e->q, &e->gm));
-	assert_false(virtq_needs_notify(&e->q, &e->gm));
+	assert_true(virtq_needs_notify(&e->q));
+	assert_false(virtq_needs_notify(&e->q));
 	/* NO_INTERRUPT is ignored with EVENT_IDX. */
 	avail_set_flags(e, VRING_AVAIL_F_NO_INTERRUPT);
 	used_event_set(e, 5);
 	push_n(e, 1);
-	assert_true(virtq_needs_notify(&e->q, &e->gm));
+	assert_true(virtq_needs_notify(&e->q));
 }
 
 static void test_notify_event_idx_wrap(void **state)
@@ -677,13 +677,13 @@ static void test_notify_event_idx_wrap(void **state)
 	used_event_set(e, 65535);
 	push_n(e, 3); /* used 65534 -> 1, passing 65535 */
 	assert_int_equal(used_idx_get(e), 1);
-	assert_true(virtq_needs_notify(&e->q, &e->gm));
+	assert_true(virtq_needs_notify(&e->q));
 	used_event_set(e, 1); /* wants to hear when entry 1 is used */
 	push_n(e, 1);	      /* used 2 */
-	assert_true(virtq_needs_notify(&e->q, &e->gm));
+	assert_true(virtq_needs_notify(&e->q));
 	used_event_set(e, 65500); /* far behind: already told */
 	push_n(e, 2);
-	assert_false(virtq_needs_notify(&e->q, &e->gm));
+	assert_false(virtq_needs_notify(&e->q));
 }
 
 static void test_set_avail_event(void **state)
@@ -694,17 +694,17 @@ static void test_set_avail_event(void **state)
 	e->q.event_idx = true;
 	add_one(e, 0, DATA_GPA, 16, 0);
 	assert_int_equal(pop(e), 1);
-	assert_false(virtq_set_avail_event(&e->q, &e->gm));
+	assert_false(virtq_set_avail_event(&e->q));
 	assert_int_equal(*avail_event, 1);
 	add_one(e, 1, DATA_GPA, 16, 0); /* arrives "meanwhile" */
-	assert_true(virtq_set_avail_event(&e->q, &e->gm));
+	assert_true(virtq_set_avail_event(&e->q));
 	assert_int_equal(pop(e), 1);
-	assert_false(virtq_set_avail_event(&e->q, &e->gm));
+	assert_false(virtq_set_avail_event(&e->q));
 	assert_int_equal(*avail_event, 2);
 	/* Without EVENT_IDX the field is left alone. */
 	e->q.event_idx = false;
 	*avail_event = 77;
-	virtq_set_avail_event(&e->q, &e->gm);
+	virtq_set_avail_event(&e->q);
 	assert_int_equal(*avail_event, 77);
 }
 
@@ -719,8 +719,8 @@ static void test_reset(void **state)
 	assert_int_equal(e->q.last_avail_idx, 0);
 	assert_false(e->q.ready);
 	assert_int_equal(pop(e), -EINVAL);
-	assert_int_equal(virtq_push(&e->q, &e->gm, 0, 0), -EINVAL);
-	assert_false(virtq_needs_notify(&e->q, &e->gm));
+	assert_int_equal(virtq_push(&e->q, 0, 0), -EINVAL);
+	assert_false(virtq_needs_notify(&e->q));
 }
 
 #define T(f)  cmocka_unit_test_setup_teardown(f, env_setup, env_teardown)
