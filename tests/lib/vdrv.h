@@ -10,8 +10,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <linux/virtio_config.h>
+
 #include "devices/virtio_mmio.h"
 #include "base/mem.h"
+
+/* The status bits (virtio 1.2, 2.1), short, for the tests that drive the state machine. */
+#define F(bit) (1ULL << (bit))
+#define S_ACK  VIRTIO_CONFIG_S_ACKNOWLEDGE
+#define S_DRV  VIRTIO_CONFIG_S_DRIVER
+#define S_FOK  VIRTIO_CONFIG_S_FEATURES_OK
+#define S_DOK  VIRTIO_CONFIG_S_DRIVER_OK
+#define S_NR   VIRTIO_CONFIG_S_NEEDS_RESET
+#define S_FAIL VIRTIO_CONFIG_S_FAILED
 
 struct vdrv {
 	struct guest_mem gm;

@@ -40,13 +40,6 @@
 #define DATA2_GPA  0x80000ULL
 #define SERIAL	   "vmm-test-serial-0001" /* exactly 20 bytes */
 
-#define F(bit) (1ULL << (bit))
-#define S_ACK  VIRTIO_CONFIG_S_ACKNOWLEDGE
-#define S_DRV  VIRTIO_CONFIG_S_DRIVER
-#define S_FOK  VIRTIO_CONFIG_S_FEATURES_OK
-#define S_DOK  VIRTIO_CONFIG_S_DRIVER_OK
-#define S_NR   VIRTIO_CONFIG_S_NEEDS_RESET
-
 struct env {
 	struct vdrv d; /* the driver: RAM, rings, MMIO window */
 	char path[64];

@@ -20,13 +20,13 @@
 
 #include "devices/virtio_mmio.h"
 #include "base/mem.h"
+#include "tests/lib/vdrv.h" /* the status bits */
 
 #define RAM_SIZE  0x100000ULL /* 1 MiB at GPA 0 */
 #define QMAX	  256
 #define NR_QUEUES 2
 #define DEV_ID	  2 /* block */
 
-#define F(bit) (1ULL << (bit))
 /* What the fake device offers: two device bits, the ring features, and RING_PACKED,
  * which the transport does not implement and must filter out. */
 #define DEV_FEATURES                                                                               \
@@ -35,13 +35,6 @@
 #define OFFERED                                                                                    \
 	(F(1) | F(2) | F(VIRTIO_RING_F_INDIRECT_DESC) | F(VIRTIO_RING_F_EVENT_IDX) |               \
 	 F(VIRTIO_F_VERSION_1))
-
-#define S_ACK  VIRTIO_CONFIG_S_ACKNOWLEDGE
-#define S_DRV  VIRTIO_CONFIG_S_DRIVER
-#define S_FOK  VIRTIO_CONFIG_S_FEATURES_OK
-#define S_DOK  VIRTIO_CONFIG_S_DRIVER_OK
-#define S_NR   VIRTIO_CONFIG_S_NEEDS_RESET
-#define S_FAIL VIRTIO_CONFIG_S_FAILED
 
 struct fake {
 	uint8_t config[8]; /* a virtio-blk capacity */
