@@ -14,6 +14,7 @@
 #include "../firmware/fdt.h"
 #include "cli.h"
 #include "console.h"
+#include "serve.h"
 #include "../base/log.h"
 #include "vm.h"
 
@@ -41,11 +42,7 @@ static void block_host_signals(void)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR2); /* vm_serve: dump the VM's state */
+	serve_sigset(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout must not kill the VMM */
 }

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +16,6 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +25,7 @@
 #include "../firmware/cpu_tables.h"
 #include "../devices/virtio_mmio.h"
 #include "console.h"
+#include "serve.h"
 #include "../devices/disk.h"
 #include "../base/layout.h"
 #include "../firmware/loader.h"
@@ -381,42 +380,6 @@ int vm_create(struct vm *vm, const struct vmm_config *cfg)
 	return vm_add_vcpus(vm, &k, boot_arg);
 }
 
-/* Feed what the user typed into ttyS0, as fast as its FIFO drains. */
-static void vm_console_feed(struct vm *vm, struct console *con)
-{
-	uint8_t in[sizeof(con->pending)];
-	ssize_t n;
-	int quit;
-
-	if (con->off == con->len && !con->eof) {
-		n = read(con->in_fd, in, sizeof(in));
-		if (n <= 0) {
-			if (n == 0 || (errno != EINTR && errno != EAGAIN))
-				con->eof = 1;
-			return;
-		}
-		con->len = console_filter(con, in, n, con->pending, &quit);
-		con->off = 0;
-		if (quit)
-			vm_request_end(vm, VM_HOST_QUIT, 0);
-	}
-	if (vm->serial[0] && con->off < con->len)
-		con->off +=
-		    serial_rx_push(vm->serial[0], con->pending + con->off, con->len - con->off);
-}
-
-static int vm_signalfd(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR2);
-	return signalfd(-1, &set, SFD_CLOEXEC);
-}
-
 /* Every interrupt line we drive, with its IOAPIC pin as KVM holds it. */
 static void vm_describe_irqs(struct vm *vm)
 {
@@ -436,35 +399,9 @@ static void vm_describe_irqs(struct vm *vm)
 	}
 }
 
-static void vm_serve(struct vm *vm, struct console *con, int sfd)
-{
-	while (!atomic_load(&vm->end)) {
-		int waiting = con->off < con->len; /* the guest has not taken it all */
-		struct pollfd p[3] = {
-		    {.fd = vm->end_fd, .events = POLLIN},
-		    {.fd = sfd, .events = POLLIN},
-		    {.fd = (con->eof || waiting) ? -1 : con->in_fd, .events = POLLIN},
-		};
-		struct signalfd_siginfo si;
-
-		if (poll(p, 3, waiting ? 5 : -1) < 0 && errno != EINTR)
-			break;
-		if (p[1].revents & POLLIN && read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			if (si.ssi_signo == SIGUSR2) { /* a person asking what the VM is doing */
-				vm_print_stats(vm);
-				continue;
-			}
-			vm->host_signal = si.ssi_signo;
-			vm_request_end(vm, VM_SIGNAL, si.ssi_signo);
-		}
-		if (p[2].revents & (POLLIN | POLLHUP | POLLERR) || waiting)
-			vm_console_feed(vm, con);
-	}
-}
-
 int vm_run(struct vm *vm, struct console *con)
 {
-	int sfd = vm_signalfd(), err;
+	int sfd = serve_signalfd(), err;
 
 	for (int i = 0; i < vm->nr_vcpus; i++) {
 		if ((err = vcpu_start(vm->vcpu[i]))) {
@@ -473,7 +410,7 @@ int vm_run(struct vm *vm, struct console *con)
 			break;
 		}
 	}
-	vm_serve(vm, con, sfd);
+	serve_console(vm, con, sfd);
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_join(vm->vcpu[i]);
 	if (sfd >= 0)
