@@ -7,7 +7,7 @@
 
 /* The PC's four legacy UARTs: ttyS0..ttyS3. */
 static const struct serial_desc pc_serial[MACHINE_MAX_SERIAL] = {
-    {0x3f8, 4}, {0x2f8, 3}, {0x3e8, 4}, {0x2e8, 3}};
+    {0x3f8, 4, NULL}, {0x2f8, 3, NULL}, {0x3e8, 4, NULL}, {0x2e8, 3, NULL}};
 
 int machine_init(struct machine_desc *m, uint64_t ram_size, int nr_cpus, int nr_serial)
 {
@@ -52,7 +52,7 @@ bool machine_valid(const struct machine_desc *m)
 	return true;
 }
 
-int machine_add_virtio(struct machine_desc *m, uint32_t device_id)
+int machine_add_virtio(struct machine_desc *m, uint32_t device_id, const void *cfg)
 {
 	int i = m->nr_virtio;
 
@@ -62,6 +62,7 @@ int machine_add_virtio(struct machine_desc *m, uint32_t device_id)
 	    .base = LAYOUT_VIRTIO_MMIO + i * LAYOUT_VIRTIO_MMIO_SIZE,
 	    .irq = MACHINE_VIRTIO_GSI + i,
 	    .device_id = device_id,
+	    .cfg = cfg,
 	};
 	m->nr_virtio++;
 	return i;

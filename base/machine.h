@@ -20,15 +20,19 @@ struct mem_range {
 	uint64_t size;
 };
 
+/* cfg, in each device entry: what the user asked for that instance, in the device's own
+ * config struct (devices/serial.h, devices/disk.h), or NULL for its defaults. */
 struct serial_desc {
 	uint16_t port; /* I/O base, 8 registers */
 	uint8_t irq;   /* ISA IRQ == GSI */
+	const void *cfg;
 };
 
 struct virtio_mmio_desc {
 	uint64_t base; /* MMIO window, LAYOUT_VIRTIO_MMIO_SIZE long */
 	uint32_t irq;  /* GSI on the IOAPIC */
 	uint32_t device_id;
+	const void *cfg;
 };
 
 struct machine_desc {
@@ -72,6 +76,6 @@ int machine_init(struct machine_desc *m, uint64_t ram_size, int nr_cpus, int nr_
 bool machine_valid(const struct machine_desc *m);
 
 /* Give a virtio-mmio device the next 4 KiB window and GSI; its index or -ENOSPC. */
-int machine_add_virtio(struct machine_desc *m, uint32_t device_id);
+int machine_add_virtio(struct machine_desc *m, uint32_t device_id, const void *cfg);
 
 #endif

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../base/log.h"
 #include "../base/machine.h"
+#include "device.h"
 #include "power.h"
 
 void power_sleep_io(void *opaque, uint64_t offset, void *data, uint32_t len, bool is_write)
@@ -43,3 +46,58 @@ void power_reset_io(void *opaque, uint64_t offset, void *data, uint32_t len, boo
 	if (*(uint8_t *)data == PM_RESET_VALUE)
 		p->event(p->ctx, POWER_RESET);
 }
+
+/* --- the device: the one set of power registers the FADT points at ------------------------- */
+
+struct power_dev {
+	struct power p;
+	const struct device_host *h;
+};
+
+static void power_dev_event(void *ctx, enum power_event ev)
+{
+	struct power_dev *d = ctx;
+
+	d->h->power(d->h->vmm, ev == POWER_RESET);
+}
+
+static int power_dev_count(const struct device_host *h)
+{
+	(void)h;
+	return 1;
+}
+
+static void power_dev_destroy(void *dev)
+{
+	free(dev);
+}
+
+static int power_dev_create(const struct device_host *h, int i, void **dev)
+{
+	const struct machine_desc *m = h->mach;
+	struct power_dev *d = calloc(1, sizeof(*d));
+	int err;
+
+	(void)i;
+	if (!d)
+		return -ENOMEM;
+	d->h = h;
+	d->p = (struct power){.event = power_dev_event, .ctx = d};
+	if ((err = bus_register(h->bus, BUS_PIO, m->pm_sleep_ctl, 2, power_sleep_io, &d->p,
+				"acpi-sleep")) ||
+	    (err = bus_register(h->bus, BUS_PIO, m->pm_reset, 1, power_reset_io, &d->p,
+				"acpi-reset"))) {
+		log_msg("acpi power registers: %s", strerror(-err));
+		free(d);
+		return err;
+	}
+	*dev = d;
+	return 0;
+}
+
+const struct device_ops power_device = {
+    .name = "acpi-power",
+    .count = power_dev_count,
+    .create = power_dev_create,
+    .destroy = power_dev_destroy,
+};

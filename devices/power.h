@@ -27,4 +27,8 @@ struct power {
 void power_sleep_io(void *opaque, uint64_t offset, void *data, uint32_t len, bool is_write);
 void power_reset_io(void *opaque, uint64_t offset, void *data, uint32_t len, bool is_write);
 
+/* The device (devices/device.h): the registers at the machine's pm_sleep_ctl and pm_reset. */
+struct device_ops;
+extern const struct device_ops power_device;
+
 #endif

@@ -20,13 +20,17 @@
  *    nothing (the console keeps its bytes until loopback ends).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <linux/serial_reg.h>
 
+#include "../base/log.h"
+#include "device.h"
 #include "serial.h"
 
 #define SERIAL_FIFO_LEN 16
@@ -399,3 +403,80 @@ void serial_destroy(struct serial *s)
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
+
+/* --- the device: one per UART of the machine description ---------------------------------- */
+
+struct serial_dev {
+	struct serial *s;
+	int out_fd; /* ours to close when it is a --serial file */
+};
+
+/* Where --serial sent this UART: stdout, a file (truncated) or nowhere (-1). */
+static int serial_open_out(const struct serial_cfg *c)
+{
+	switch (c ? c->kind : SERIAL_STDIO) {
+	case SERIAL_STDIO:
+		return STDOUT_FILENO;
+	case SERIAL_FILE:
+		return open(c->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	default:
+		return -1;
+	}
+}
+
+static int serial_dev_count(const struct device_host *h)
+{
+	return h->mach->nr_serial;
+}
+
+static void serial_dev_destroy(void *dev)
+{
+	struct serial_dev *sd = dev;
+
+	serial_destroy(sd->s);
+	if (sd->out_fd > STDERR_FILENO)
+		close(sd->out_fd);
+	free(sd);
+}
+
+static int serial_dev_create(const struct device_host *h, int i, void **dev)
+{
+	const struct serial_desc *d = &h->mach->serial[i];
+	const struct serial_cfg *c = d->cfg;
+	struct serial_dev *sd = calloc(1, sizeof(*sd));
+	char name[8];
+	int err;
+
+	if (!sd)
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "ttyS%d", i);
+	sd->out_fd = serial_open_out(c);
+	if (c && c->kind == SERIAL_FILE && sd->out_fd < 0) {
+		err = -errno;
+		log_msg("--serial file:%s: %s", c->path, strerror(errno));
+		free(sd);
+		return err;
+	}
+	sd->s = serial_create(sd->out_fd, h->set_irq, h->irq_line(h->vmm, d->irq, name));
+	err =
+	    sd->s ? bus_register(h->bus, BUS_PIO, d->port, 8, serial_io, sd->s, "serial") : -errno;
+	if (err) {
+		log_msg("%s: %s", name, strerror(-err));
+		serial_dev_destroy(sd);
+		return err;
+	}
+	*dev = sd;
+	return 0;
+}
+
+struct serial *serial_device_uart(void *dev)
+{
+	return ((struct serial_dev *)dev)->s;
+}
+
+const struct device_ops serial_device = {
+    .name = "serial",
+    .count = serial_dev_count,
+    .create = serial_dev_create,
+    .destroy = serial_dev_destroy,
+};

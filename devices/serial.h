@@ -11,7 +11,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct device_ops;
 struct serial;
+
+/* --serial: where a UART's output goes. */
+enum serial_kind { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
+
+struct serial_cfg {
+	enum serial_kind kind;
+	const char *path;
+};
 
 typedef void (*serial_irq_fn)(void *ctx, int level);
 
@@ -26,5 +35,10 @@ size_t serial_rx_push(struct serial *s, const uint8_t *buf, size_t len);
 size_t serial_rx_space(struct serial *s);
 /* Back to power-on state (VM reset). */
 void serial_reset(struct serial *s);
+
+/* The device (devices/device.h): one UART per serial_desc, output where its cfg says. */
+extern const struct device_ops serial_device;
+/* The UART of one serial_device instance: the console feeds ttyS0's. */
+struct serial *serial_device_uart(void *dev);
 
 #endif

@@ -30,6 +30,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,6 +41,7 @@
 #include <linux/virtio_ids.h>
 #include <linux/virtio_ring.h>
 
+#include "device.h"
 #include "virtio_blk.h"
 #include "virtio_mmio.h"
 #include "../base/log.h"
@@ -636,3 +638,89 @@ void virtio_blk_destroy(struct virtio_blk *b)
 	virtio_mmio_destroy(&b->t);
 	blk_free(b);
 }
+
+/* --- the device: one per virtio-mmio slot of type block, its image from the slot's cfg ----- */
+
+struct blk_dev {
+	struct virtio_blk *b;
+	struct blk_disk disk;
+	const struct device_host *h;
+	int slot;
+	bool attached;
+	char name[8]; /* vda, vdb, ...: the order Linux names them in */
+};
+
+/* The machine's slot of the i-th block device, or -1. */
+static int blk_dev_slot(const struct machine_desc *m, int i)
+{
+	for (int s = 0; s < m->nr_virtio; s++)
+		if (m->virtio[s].device_id == VIRTIO_ID_BLOCK && i-- == 0)
+			return s;
+	return -1;
+}
+
+static int blk_dev_count(const struct device_host *h)
+{
+	int n = 0;
+
+	while (blk_dev_slot(h->mach, n) >= 0)
+		n++;
+	return n;
+}
+
+static void blk_dev_destroy(void *dev)
+{
+	struct blk_dev *d = dev;
+
+	/* Out of KVM before the kick fd closes; the flush in virtio_blk_destroy reaches the image.
+	 */
+	if (d->attached)
+		d->h->virtio_detach(d->h->vmm, d->slot, d->b->kick_fd);
+	virtio_blk_destroy(d->b);
+	disk_close(&d->disk);
+	free(d);
+}
+
+static int blk_dev_create(const struct device_host *h, int i, void **dev)
+{
+	struct blk_dev *d = calloc(1, sizeof(*d));
+	const struct virtio_mmio_desc *v;
+	int err;
+
+	if (!d)
+		return -ENOMEM;
+	d->h = h;
+	d->slot = blk_dev_slot(h->mach, i);
+	v = &h->mach->virtio[d->slot];
+	snprintf(d->name, sizeof(d->name), "vd%c", 'a' + i);
+	if (disk_open(v->cfg, &d->disk)) { /* it named the image and the problem */
+		free(d);
+		return -EINVAL;
+	}
+	d->b = virtio_blk_create(&d->disk, h->mem, -1, h->set_irq,
+				 h->irq_line(h->vmm, v->irq, d->name));
+	err = d->b ? h->virtio_attach(h->vmm, d->slot, &d->b->t, d->b->kick_fd, d->name) : -errno;
+	d->attached = !err;
+	if (err) {
+		log_msg("%s: %s", d->name, strerror(-err));
+		blk_dev_destroy(d);
+		return err;
+	}
+	*dev = d;
+	return 0;
+}
+
+static void blk_dev_dump(void *dev)
+{
+	struct blk_dev *d = dev;
+
+	virtio_mmio_dump(&d->b->t, d->name);
+}
+
+const struct device_ops virtio_blk_device = {
+    .name = "virtio-blk",
+    .count = blk_dev_count,
+    .create = blk_dev_create,
+    .destroy = blk_dev_destroy,
+    .dump = blk_dev_dump,
+};

@@ -88,4 +88,8 @@ int virtio_blk_flush(struct virtio_blk *b);
 /* Stop the thread, flush, free (does not close disk->fd). */
 void virtio_blk_destroy(struct virtio_blk *b);
 
+/* The device (devices/device.h): one per block slot of the machine, its disk_cfg as cfg. */
+struct device_ops;
+extern const struct device_ops virtio_blk_device;
+
 #endif

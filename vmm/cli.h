@@ -9,13 +9,7 @@
 
 #include "../base/machine.h"
 #include "../devices/disk.h"
-
-enum serial_kind { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
-
-struct serial_cfg {
-	enum serial_kind kind;
-	const char *path;
-};
+#include "../devices/serial.h"
 
 struct vmm_config {
 	const char *kernel;

@@ -7,10 +7,11 @@
 #include "kvm.h"
 #include "../base/log.h"
 
-void irq_line_init(struct irq_line *l, struct kvm *kvm, uint32_t gsi)
+void irq_line_init(struct irq_line *l, struct kvm *kvm, uint32_t gsi, const char *name)
 {
 	l->kvm = kvm;
 	l->gsi = gsi;
+	snprintf(l->name, sizeof(l->name), "%s", name);
 	atomic_init(&l->raised, 0);
 	atomic_init(&l->lowered, 0);
 }

@@ -29,10 +29,11 @@ struct kvm_ioapic_state;
 struct irq_line {
 	struct kvm *kvm;
 	uint32_t gsi;
+	char name[16]; /* the device's, for the dump */
 	atomic_ulong raised, lowered;
 };
 
-void irq_line_init(struct irq_line *l, struct kvm *kvm, uint32_t gsi);
+void irq_line_init(struct irq_line *l, struct kvm *kvm, uint32_t gsi, const char *name);
 /* The device callback: ctx is the struct irq_line. */
 void irq_line_set(void *ctx, int level);
 /*

@@ -34,9 +34,10 @@ static void serve_feed(struct vm *vm, struct console *con)
 		if (quit)
 			vm_request_end(vm, VM_HOST_QUIT, 0);
 	}
-	if (vm->serial[0] && con->off < con->len)
-		con->off +=
-		    serial_rx_push(vm->serial[0], con->pending + con->off, con->len - con->off);
+	struct serial *tty = vm_console_uart(vm);
+
+	if (tty && con->off < con->len)
+		con->off += serial_rx_push(tty, con->pending + con->off, con->len - con->off);
 }
 
 void serve_sigset(sigset_t *set)

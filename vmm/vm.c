@@ -12,21 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/virtio_ids.h>
-#include <linux/virtio_mmio.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../devices/serial.h"
 #include "../firmware/acpi.h"
 #include "../firmware/bootparams.h"
 #include "../firmware/cpu_tables.h"
-#include "../devices/virtio_mmio.h"
 #include "console.h"
 #include "serve.h"
-#include "../devices/disk.h"
 #include "../base/layout.h"
 #include "../firmware/loader.h"
 #include "../base/log.h"
@@ -45,11 +41,6 @@ void vm_request_end(struct vm *vm, enum vm_end why, int code)
 		vcpu_kick(vm->vcpu[i]);
 	if (write(vm->end_fd, &one, sizeof(one)) < 0)
 		log_msg("end_fd: %s", strerror(errno));
-}
-
-static void vm_power_event(void *ctx, enum power_event ev)
-{
-	vm_request_end(ctx, ev == POWER_OFF ? VM_POWEROFF : VM_RESET, 0);
 }
 
 /* A whole file, mapped read-only. An empty or unreadable file is an error. */
@@ -175,11 +166,6 @@ static int vm_load_images(struct vm *vm, struct kernel_image *k, struct boot_inf
 			return -EINVAL;
 		}
 	}
-	for (int i = 0; i < cfg->nr_disks; i++) {
-		if ((err = disk_open(&cfg->disk[i], &vm->disk[i])))
-			return -EINVAL;
-		vm->nr_disks = i + 1;
-	}
 	return vm_load_cmdline(vm, k, bi);
 }
 
@@ -214,96 +200,6 @@ static int vm_load_firmware(struct vm *vm, const struct kernel_image *k, struct 
 	return pvh_build(si, 0x1000, LAYOUT_START_INFO, &vm->mach, bi);
 }
 
-static int vm_open_serial_out(const struct serial_cfg *sc)
-{
-	switch (sc->kind) {
-	case SERIAL_STDIO:
-		return STDOUT_FILENO;
-	case SERIAL_FILE:
-		return open(sc->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	default:
-		return -1;
-	}
-}
-
-/*
- * QueueNotify writes become an eventfd signal inside KVM (ioeventfd): the
- * vCPU does not even exit to us, and the I/O thread wakes. Completions go
- * back as a level on the device's GSI (irq.h: KVM_IRQ_LINE from the I/O
- * thread, no exit either). assign false takes the ioeventfd out of KVM
- * again, before the fd closes, as QEMU does (rather than leaving KVM to
- * notice the close).
- */
-static int vm_blk_ioeventfd(struct vm *vm, int i, bool assign)
-{
-	const struct virtio_mmio_desc *d = &vm->mach.virtio[i];
-	struct kvm_ioeventfd io = {.addr = d->base + VIRTIO_MMIO_QUEUE_NOTIFY,
-				   .len = 4,
-				   .fd = vm->blk_notify_fd[i],
-				   .flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN};
-
-	if (vm->blk_notify_fd[i] >= 0 && ioctl(vm->kvm.vm_fd, KVM_IOEVENTFD, &io))
-		return -errno;
-	return 0;
-}
-
-static int vm_add_blk(struct vm *vm, int i)
-{
-	const struct virtio_mmio_desc *d = &vm->mach.virtio[i];
-	int err;
-
-	vm->blk_notify_fd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (vm->blk_notify_fd[i] < 0)
-		return -errno;
-	irq_line_init(&vm->blk_irq[i], &vm->kvm, d->irq);
-	if ((err = vm_blk_ioeventfd(vm, i, true)))
-		return err;
-	vm->blk[i] = virtio_blk_create(&vm->disk[i], &vm->mem, vm->blk_notify_fd[i], irq_line_set,
-				       &vm->blk_irq[i]);
-	if (!vm->blk[i])
-		return -errno;
-	return bus_register(&vm->bus, BUS_MMIO, d->base, LAYOUT_VIRTIO_MMIO_SIZE, virtio_mmio_io,
-			    virtio_blk_transport(vm->blk[i]), "virtio-blk");
-}
-
-static int vm_add_devices(struct vm *vm)
-{
-	const struct machine_desc *m = &vm->mach;
-	int err;
-
-	vm->power = (struct power){.event = vm_power_event, .ctx = vm};
-	if ((err = bus_register(&vm->bus, BUS_PIO, m->pm_sleep_ctl, 2, power_sleep_io, &vm->power,
-				"acpi-sleep")) ||
-	    (err = bus_register(&vm->bus, BUS_PIO, m->pm_reset, 1, power_reset_io, &vm->power,
-				"acpi-reset")))
-		return err;
-	for (int i = 0; i < m->nr_serial; i++) {
-		const struct serial_cfg *sc = &vm->cfg->serial[i];
-
-		vm->serial_fd[i] = vm_open_serial_out(sc);
-		if (sc->kind == SERIAL_FILE && vm->serial_fd[i] < 0) {
-			err = -errno;
-			log_msg("--serial file:%s: %s", sc->path, strerror(errno));
-			return err;
-		}
-		irq_line_init(&vm->serial_irq[i], &vm->kvm, m->serial[i].irq);
-		vm->serial[i] = serial_create(vm->serial_fd[i], irq_line_set, &vm->serial_irq[i]);
-		if (!vm->serial[i])
-			return -errno;
-		err = bus_register(&vm->bus, BUS_PIO, m->serial[i].port, 8, serial_io,
-				   vm->serial[i], "serial");
-		if (err)
-			return err;
-	}
-	for (int i = 0; i < vm->nr_disks; i++) {
-		if ((err = vm_add_blk(vm, i))) {
-			log_msg("virtio-blk %d: %s", i, strerror(-err));
-			return err;
-		}
-	}
-	return 0;
-}
-
 static int vm_add_vcpus(struct vm *vm, const struct kernel_image *k, uint64_t boot_arg)
 {
 	vm->nr_vcpus = vm->mach.nr_cpus;
@@ -326,8 +222,10 @@ int vm_machine_init(struct machine_desc *m, const struct vmm_config *cfg)
 {
 	int err = machine_init(m, cfg->mem, cfg->cpus, cfg->nr_serial);
 
+	for (int i = 0; i < m->nr_serial; i++)
+		m->serial[i].cfg = &cfg->serial[i];
 	for (int i = 0; i < cfg->nr_disks && !err; i++) {
-		int slot = machine_add_virtio(m, VIRTIO_ID_BLOCK);
+		int slot = machine_add_virtio(m, VIRTIO_ID_BLOCK, &cfg->disk[i]);
 
 		if (slot < 0)
 			err = slot;
@@ -345,10 +243,6 @@ int vm_create(struct vm *vm, const struct vmm_config *cfg)
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = cfg;
 	vm->kvm.sys_fd = vm->kvm.vm_fd = -1;
-	for (int i = 0; i < MACHINE_MAX_SERIAL; i++)
-		vm->serial_fd[i] = -1;
-	for (int i = 0; i < MACHINE_MAX_VIRTIO; i++)
-		vm->blk_notify_fd[i] = vm->disk[i].fd = -1;
 	vm->end_fd = eventfd(0, EFD_CLOEXEC);
 	bus_init(&vm->bus);
 	if (vm->end_fd < 0)
@@ -375,7 +269,7 @@ int vm_create(struct vm *vm, const struct vmm_config *cfg)
 		log_msg("KVM VM: %s", strerror(-err));
 		return err;
 	}
-	if ((err = vm_add_devices(vm)))
+	if ((err = vm_devices_create(vm)))
 		return err;
 	return vm_add_vcpus(vm, &k, boot_arg);
 }
@@ -389,13 +283,9 @@ static void vm_describe_irqs(struct vm *vm)
 
 	if (vm->kvm.vm_fd >= 0 && !ioctl(vm->kvm.vm_fd, KVM_GET_IRQCHIP, &chip))
 		io = &chip.chip.ioapic;
-	for (int i = 0; i < vm->mach.nr_serial; i++) {
-		irq_line_describe(&vm->serial_irq[i], io, buf, sizeof(buf));
-		fprintf(stderr, "vmm: ttyS%d: %s\n", i, buf);
-	}
-	for (int i = 0; i < vm->nr_disks; i++) {
-		irq_line_describe(&vm->blk_irq[i], io, buf, sizeof(buf));
-		fprintf(stderr, "vmm: vd%c: %s\n", 'a' + i, buf);
+	for (int i = 0; i < vm->nr_lines; i++) {
+		irq_line_describe(&vm->line[i], io, buf, sizeof(buf));
+		fprintf(stderr, "vmm: %s: %s\n", vm->line[i].name, buf);
 	}
 }
 
@@ -421,7 +311,6 @@ int vm_run(struct vm *vm, struct console *con)
 void vm_print_stats(struct vm *vm)
 {
 	uint64_t sum[VCPU_EXIT_REASONS] = {0};
-	char name[16];
 
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		for (int r = 0; r < VCPU_EXIT_REASONS; r++)
@@ -436,10 +325,7 @@ void vm_print_stats(struct vm *vm)
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_describe(vm->vcpu[i]);
 	vm_describe_irqs(vm);
-	for (int i = 0; i < vm->nr_disks; i++) {
-		snprintf(name, sizeof(name), "vd%c", 'a' + i);
-		virtio_mmio_dump(virtio_blk_transport(vm->blk[i]), name);
-	}
+	vm_devices_dump(vm);
 }
 
 void vm_destroy(struct vm *vm)
@@ -447,27 +333,7 @@ void vm_destroy(struct vm *vm)
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_destroy(vm->vcpu[i]);
 	vm->nr_vcpus = 0;
-	for (int i = 0; i < MACHINE_MAX_SERIAL; i++) {
-		if (vm->serial[i])
-			serial_destroy(vm->serial[i]);
-		vm->serial[i] = NULL;
-		if (vm->serial_fd[i] > STDERR_FILENO)
-			close(vm->serial_fd[i]);
-		vm->serial_fd[i] = -1;
-	}
-	/* virtio_blk_destroy flushes: what the guest wrote reaches the image before we exit. */
-	for (int i = 0; i < vm->nr_disks; i++) {
-		if (vm->kvm.vm_fd >= 0)
-			vm_blk_ioeventfd(vm, i, false);
-		if (vm->blk[i])
-			virtio_blk_destroy(vm->blk[i]);
-		vm->blk[i] = NULL;
-		disk_close(&vm->disk[i]);
-		if (vm->blk_notify_fd[i] >= 0)
-			close(vm->blk_notify_fd[i]);
-		vm->blk_notify_fd[i] = -1;
-	}
-	vm->nr_disks = 0;
+	vm_devices_destroy(vm); /* virtio-blk flushes: what the guest wrote reaches the image */
 	free(vm->cmdline);
 	vm->cmdline = NULL;
 	kvm_close(&vm->kvm);

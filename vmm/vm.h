@@ -12,9 +12,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "../devices/power.h"
-#include "../devices/virtio_blk.h"
 #include "../base/bus.h"
+#include "../devices/device.h"
 #include "cli.h"
 #include "irq.h"
 #include "kvm.h"
@@ -43,21 +42,28 @@ enum vm_end {
 #define EXIT_TRIPLE	 4
 #define EXIT_KVM_ERROR	 6
 
+/* One instance of a device type of the table. */
+struct vm_device {
+	const struct device_ops *ops;
+	int index; /* among the instances of its type */
+	void *dev;
+};
+
+/* The ACPI power registers, the UARTs and the virtio devices: all a machine can have. */
+#define VM_MAX_DEVICES (1 + MACHINE_MAX_SERIAL + MACHINE_MAX_VIRTIO)
+#define VM_MAX_LINES   (MACHINE_MAX_SERIAL + MACHINE_MAX_VIRTIO)
+
 struct vm {
 	const struct vmm_config *cfg;
 	struct machine_desc mach;
 	struct kvm kvm;
 	struct guest_mem mem;
 	struct bus bus;
-	struct serial *serial[MACHINE_MAX_SERIAL];
-	int serial_fd[MACHINE_MAX_SERIAL];
-	struct irq_line serial_irq[MACHINE_MAX_SERIAL];
-	struct power power;
-	struct blk_disk disk[MACHINE_MAX_VIRTIO];
-	struct virtio_blk *blk[MACHINE_MAX_VIRTIO];
-	int blk_notify_fd[MACHINE_MAX_VIRTIO]; /* ioeventfd on QueueNotify */
-	struct irq_line blk_irq[MACHINE_MAX_VIRTIO];
-	int nr_disks;
+	struct device_host host; /* what the VMM offers its devices (devices/device.h) */
+	struct vm_device dev[VM_MAX_DEVICES]; /* in creation order (vmm/devices.c) */
+	int nr_devs;
+	struct irq_line line[VM_MAX_LINES]; /* the devices' interrupt lines */
+	int nr_lines;
 	char *cmdline; /* the user's, plus virtio_mmio.device= for each device */
 	struct vcpu *vcpu[MACHINE_MAX_CPUS];
 	int nr_vcpus;
@@ -87,5 +93,12 @@ void vm_destroy(struct vm *vm);
 /* Ask every vCPU to stop, recording why (first caller wins). Thread-safe. */
 void vm_request_end(struct vm *vm, enum vm_end why, int code);
 int vm_exit_status(struct vm *vm);
+
+/* vmm/devices.c: the device table walked. create logs its own failures. */
+int vm_devices_create(struct vm *vm);
+void vm_devices_destroy(struct vm *vm);
+void vm_devices_dump(struct vm *vm);
+/* ttyS0, which the console feeds; NULL without one. */
+struct serial *vm_console_uart(struct vm *vm);
 
 #endif

@@ -59,8 +59,8 @@ static void machine_fill(struct machine_desc *m, int nr_cpus, int nr_virtio)
 	m->ram[m->nr_ram++] = (struct mem_range){0, m->ram_size};
 	m->nr_cpus = nr_cpus;
 	m->nr_serial = 2;
-	m->serial[0] = (struct serial_desc){0x3f8, 4};
-	m->serial[1] = (struct serial_desc){0x2f8, 3};
+	m->serial[0] = (struct serial_desc){.port = 0x3f8, .irq = 4};
+	m->serial[1] = (struct serial_desc){.port = 0x2f8, .irq = 3};
 	m->nr_virtio = nr_virtio;
 	for (i = 0; i < nr_virtio; i++) {
 		m->virtio[i].base = LAYOUT_VIRTIO_MMIO + i * LAYOUT_VIRTIO_MMIO_SIZE;

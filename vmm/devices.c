@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The device table, and what the VMM offers every device (devices/device.h).
+ *
+ * Table order is creation order, reversed for teardown: the disks' images are opened
+ * (and locked) before any --serial file is created, so a bad image leaves nothing behind
+ * on the host. Adding a device: its file in devices/, one line here, one in meson.build.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include <linux/virtio_mmio.h>
+
+#include "../base/layout.h"
+#include "../base/log.h"
+#include "../devices/power.h"
+#include "../devices/serial.h"
+#include "../devices/virtio_blk.h"
+#include "../devices/virtio_mmio.h"
+#include "vm.h"
+
+static const struct device_ops *const device_table[] = {
+    &power_device,
+    &virtio_blk_device,
+    &serial_device,
+};
+#define NR_DEVICE_TYPES (sizeof(device_table) / sizeof(device_table[0]))
+
+/* --- the host side of devices/device.h ---------------------------------------------------- */
+
+static void *host_irq_line(void *vmm, uint32_t gsi, const char *name)
+{
+	struct vm *vm = vmm;
+	struct irq_line *l;
+
+	if (vm->nr_lines == VM_MAX_LINES)
+		return NULL;
+	l = &vm->line[vm->nr_lines++];
+	irq_line_init(l, &vm->kvm, gsi, name);
+	return l;
+}
+
+/* ioeventfd on a slot's QueueNotify register: a guest kick signals kick_fd inside KVM. */
+static int host_ioeventfd(struct vm *vm, int slot, int kick_fd, bool assign)
+{
+	struct kvm_ioeventfd io = {.addr = vm->mach.virtio[slot].base + VIRTIO_MMIO_QUEUE_NOTIFY,
+				   .len = 4,
+				   .fd = kick_fd,
+				   .flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN};
+
+	return ioctl(vm->kvm.vm_fd, KVM_IOEVENTFD, &io) ? -errno : 0;
+}
+
+static int host_virtio_attach(void *vmm, int slot, struct virtio_mmio *t, int kick_fd,
+			      const char *name)
+{
+	struct vm *vm = vmm;
+	const struct virtio_mmio_desc *d = &vm->mach.virtio[slot];
+	int err = host_ioeventfd(vm, slot, kick_fd, true);
+
+	if (err)
+		return err;
+	err = bus_register(&vm->bus, BUS_MMIO, d->base, LAYOUT_VIRTIO_MMIO_SIZE, virtio_mmio_io, t,
+			   name);
+	if (err)
+		host_ioeventfd(vm, slot, kick_fd, false);
+	return err;
+}
+
+/* Taken out of KVM again before the fd closes, as QEMU does, rather than left for KVM to
+ * notice the close. The bus range stays: nothing runs once devices go. */
+static void host_virtio_detach(void *vmm, int slot, int kick_fd)
+{
+	struct vm *vm = vmm;
+
+	if (vm->kvm.vm_fd >= 0)
+		host_ioeventfd(vm, slot, kick_fd, false);
+}
+
+static void host_power(void *vmm, bool reset)
+{
+	vm_request_end(vmm, reset ? VM_RESET : VM_POWEROFF, 0);
+}
+
+/* --- the table, walked ---------------------------------------------------------------------- */
+
+int vm_devices_create(struct vm *vm)
+{
+	vm->host = (struct device_host){
+	    .mach = &vm->mach,
+	    .mem = &vm->mem,
+	    .bus = &vm->bus,
+	    .vmm = vm,
+	    .irq_line = host_irq_line,
+	    .set_irq = irq_line_set,
+	    .virtio_attach = host_virtio_attach,
+	    .virtio_detach = host_virtio_detach,
+	    .power = host_power,
+	};
+	for (size_t t = 0; t < NR_DEVICE_TYPES; t++) {
+		const struct device_ops *ops = device_table[t];
+		int n = ops->count(&vm->host);
+
+		for (int i = 0; i < n; i++) {
+			struct vm_device *d = &vm->dev[vm->nr_devs];
+			int err;
+
+			if (vm->nr_devs == VM_MAX_DEVICES) {
+				log_msg("%s: more devices than the VM holds (%d)", ops->name,
+					VM_MAX_DEVICES);
+				return -ENOSPC;
+			}
+			*d = (struct vm_device){.ops = ops, .index = i};
+			if ((err = ops->create(&vm->host, i, &d->dev)))
+				return err; /* the device said why */
+			vm->nr_devs++;
+		}
+	}
+	return 0;
+}
+
+void vm_devices_destroy(struct vm *vm)
+{
+	while (vm->nr_devs > 0) {
+		struct vm_device *d = &vm->dev[--vm->nr_devs];
+
+		d->ops->destroy(d->dev);
+	}
+}
+
+void vm_devices_dump(struct vm *vm)
+{
+	for (int i = 0; i < vm->nr_devs; i++)
+		if (vm->dev[i].ops->dump)
+			vm->dev[i].ops->dump(vm->dev[i].dev);
+}
+
+struct serial *vm_console_uart(struct vm *vm)
+{
+	for (int i = 0; i < vm->nr_devs; i++)
+		if (vm->dev[i].ops == &serial_device && vm->dev[i].index == 0)
+			return serial_device_uart(vm->dev[i].dev);
+	return NULL;
+}
