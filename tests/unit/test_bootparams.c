@@ -150,9 +150,9 @@ static void test_boot_gdt(void **state)
 	(void)state;
 	boot_gdt_build(g);
 	assert_true(le_get(g, 8) == 0);
-	assert_true(le_get(g + BOOT_SEL_CODE64, 8) & (1ULL << 53));	 /* L */
+	assert_true(le_get(g + BOOT_SEL_CODE64, 8) & (1ULL << 53));  /* L */
 	assert_false(le_get(g + BOOT_SEL_CODE64, 8) & (1ULL << 54)); /* not D */
-	assert_true(le_get(g + BOOT_SEL_CODE32, 8) & (1ULL << 54));	 /* D: 32-bit */
+	assert_true(le_get(g + BOOT_SEL_CODE32, 8) & (1ULL << 54));  /* D: 32-bit */
 	assert_int_equal((le_get(g + BOOT_SEL_DATA, 8) >> 40) & 0xff, 0x93);
 	assert_int_equal((le_get(g + BOOT_SEL_TSS, 8) >> 40) & 0xff, 0x8b);
 }
