@@ -29,9 +29,12 @@ fatal() {
     sync; poweroff -f; sleep 10; reboot -f
 }
 
+# Module parameters from the kernel command line (TH_APPEND="kvm_amd.npt=0"): modprobe would
+# pass them on, busybox insmod does not, so we do.
 for m in irqbypass kvm kvm-amd; do
     [ -f "/kvm/$m.ko" ] || continue           # irqbypass may be built in
-    out=$(insmod "/kvm/$m.ko" 2>&1) || echo "TESTHOST-INSMOD-FAIL $m: $out"
+    opts=$(tr ' ' '\n' </proc/cmdline | sed -n "s/^$(echo $m | tr - _)\.//p")
+    out=$(insmod "/kvm/$m.ko" $opts 2>&1) || echo "TESTHOST-INSMOD-FAIL $m: $out"
 done
 [ -c /dev/kvm ] || fatal "no /dev/kvm after insmod kvm-amd (does the CPU model have svm?)"
 read -r up _ < /proc/uptime
