@@ -2,8 +2,10 @@
 /*
  * Building a VM from a config, running it, and tearing it down.
  *
- * Order matters: the kernel and initrd are read and checked before anything
- * is written to the host (serial log files), so bad input leaves no trace.
+ * Order matters: the kernel and initrd are read and checked first, the
+ * devices come last and in table order (vmm/devices.c: the disk images are
+ * opened before any --serial file is created), so bad input leaves no trace
+ * on the host.
  */
 #include <errno.h>
 #include <fcntl.h>
