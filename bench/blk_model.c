@@ -103,19 +103,19 @@ static void submit(struct drv *d, unsigned int s, const struct pattern *p)
 	};
 
 	memcpy(d->ram + HDR_GPA + 16 * s, &h, sizeof(h));
-	d->v.next_desc = 3 * s;
-	vdrv_add_chain(&d->v, segs, 3);
+	d->v.q[0].next_desc = 3 * s;
+	vdrv_add_chain(&d->v.q[0], segs, 3);
 }
 
 /* Publish, and kick only if the device asked for it (EVENT_IDX), as Linux does. */
 static void publish(struct drv *d)
 {
-	uint16_t idx = d->v.avail_idx;
+	uint16_t idx = d->v.q[0].avail_idx;
 	uint64_t one = 1;
 
-	vdrv_publish(&d->v);
+	vdrv_publish(&d->v.q[0]);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (vring_need_event(vdrv_avail_event(&d->v), idx, d->kicked_idx) &&
+	if (vring_need_event(vdrv_avail_event(&d->v.q[0]), idx, d->kicked_idx) &&
 	    write(d->kick_fd, &one, sizeof(one)) < 0)
 		perror("kick");
 	d->kicked_idx = idx;
@@ -131,7 +131,7 @@ static double run_device(struct drv *d, const struct pattern *p)
 		submit(d, s, p);
 	publish(d);
 	while (inflight) {
-		uint16_t used = vdrv_used_idx(&d->v);
+		uint16_t used = vdrv_used_idx(&d->v.q[0]);
 		bool more;
 
 		/*
@@ -149,7 +149,7 @@ static double run_device(struct drv *d, const struct pattern *p)
 		for (; d->last_used != used; d->last_used++) {
 			uint32_t id, len;
 
-			vdrv_used_elem(&d->v, d->last_used, &id, &len);
+			vdrv_used_elem(&d->v.q[0], d->last_used, &id, &len);
 			s = id / 3;
 			if (d->ram[STATUS_GPA + s] != VIRTIO_BLK_S_OK) {
 				fprintf(stderr, "blk-model: request failed\n");
@@ -226,8 +226,10 @@ int main(int argc, char **argv)
 	struct drv d = {.rng = 0x9e3779b97f4a7c15ULL};
 	unsigned int i, r;
 
-	if (vdrv_ram_alloc(&d.v, RAM_SIZE, QSIZE, DESC_GPA, AVAIL_GPA, USED_GPA))
+	if (vdrv_ram_alloc(&d.v, RAM_SIZE, 0))
 		return 1;
+	d.v.q[0] = (struct vdrv_ring){
+	    .gm = &d.v.gm, .desc = DESC_GPA, .avail = AVAIL_GPA, .used = USED_GPA, .size = QSIZE};
 	d.ram = d.v.ram;
 	memset(d.ram, 0xa5, RAM_SIZE);
 	d.fd = disk.fd = make_image();

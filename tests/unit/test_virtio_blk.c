@@ -65,22 +65,12 @@ static void fake_set_irq(void *ctx, int level)
 
 /* --- the driver (tests/lib/vdrv.c) ----------------------------------------------------------- */
 
-static uint32_t rd(struct env *e, uint64_t off)
-{
-	return vdrv_rd(&e->d, off);
-}
-
-static void wr(struct env *e, uint64_t off, uint32_t v)
-{
-	vdrv_wr(&e->d, off, v);
-}
-
 /* What virtio_mmio's probe checks first: a modern (v2) virtio-mmio block device. */
 static void assert_identity(struct env *e)
 {
-	assert_int_equal(rd(e, VIRTIO_MMIO_MAGIC_VALUE), 0x74726976);
-	assert_int_equal(rd(e, VIRTIO_MMIO_VERSION), 2);
-	assert_int_equal(rd(e, VIRTIO_MMIO_DEVICE_ID), 2);
+	assert_int_equal(vdrv_rd(&e->d, VIRTIO_MMIO_MAGIC_VALUE), 0x74726976);
+	assert_int_equal(vdrv_rd(&e->d, VIRTIO_MMIO_VERSION), 2);
+	assert_int_equal(vdrv_rd(&e->d, VIRTIO_MMIO_DEVICE_ID), 2);
 }
 
 static uint64_t probe_features(struct env *e)
@@ -94,16 +84,8 @@ static void linux_init(struct env *e)
 {
 	assert_identity(e);
 	assert_int_equal(vdrv_init(&e->d, ~0ULL), 0);
-	assert_int_equal(rd(e, VIRTIO_MMIO_QUEUE_NUM_MAX), QSIZE); /* queue 0 is selected */
-}
-
-/* A chain of n descriptors from the next free ones, made available. Returns its head. */
-static uint16_t submit(struct env *e, const struct vdrv_seg *s, unsigned int n)
-{
-	uint16_t head = vdrv_add_chain(&e->d, s, n);
-
-	vdrv_publish(&e->d);
-	return head;
+	/* queue 0 is selected */
+	assert_int_equal(vdrv_rd(&e->d, VIRTIO_MMIO_QUEUE_NUM_MAX), QSIZE);
 }
 
 static void kick(struct env *e)
@@ -113,7 +95,7 @@ static void kick(struct env *e)
 	if (e->notify_fd >= 0)
 		assert_int_equal(write(e->notify_fd, &one, sizeof(one)), sizeof(one));
 	else
-		wr(e, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+		vdrv_wr(&e->d, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
 
 static bool wait_used(struct env *e, uint16_t want)
@@ -122,7 +104,7 @@ static bool wait_used(struct env *e, uint16_t want)
 	int i;
 
 	for (i = 0; i < 5000; i++) {
-		if (vdrv_used_idx(&e->d) == want)
+		if (vdrv_used_idx(&e->d.q[0]) == want)
 			return true;
 		nanosleep(&ms, NULL);
 	}
@@ -134,7 +116,7 @@ static uint16_t queue_req(struct env *e, uint32_t type, uint64_t sector,
 			  const struct vdrv_seg *data, unsigned int n)
 {
 	struct virtio_blk_outhdr hdr = {htole32(type), 0, htole64(sector)};
-	uint16_t slot = e->d.avail_idx % QSIZE;
+	uint16_t slot = e->d.q[0].avail_idx % QSIZE;
 	struct vdrv_seg s[8];
 	unsigned int i;
 
@@ -145,7 +127,8 @@ static uint16_t queue_req(struct env *e, uint32_t type, uint64_t sector,
 	for (i = 0; i < n; i++)
 		s[i + 1] = data[i];
 	s[n + 1] = (struct vdrv_seg){STATUS_GPA + slot, 1, true};
-	submit(e, s, n + 2);
+	vdrv_add_chain(&e->d.q[0], s, n + 2);
+	vdrv_publish(&e->d.q[0]);
 	return slot;
 }
 
@@ -153,13 +136,13 @@ static uint16_t queue_req(struct env *e, uint32_t type, uint64_t sector,
 static uint8_t do_req(struct env *e, uint32_t type, uint64_t sector, const struct vdrv_seg *data,
 		      unsigned int n, uint32_t *len)
 {
-	uint16_t head = e->d.next_desc;
+	uint16_t head = e->d.q[0].next_desc;
 	uint16_t slot = queue_req(e, type, sector, data, n);
 	uint32_t id, l;
 
 	kick(e);
-	assert_true(wait_used(e, e->d.avail_idx));
-	vdrv_used_elem(&e->d, slot, &id, &l);
+	assert_true(wait_used(e, e->d.q[0].avail_idx));
+	vdrv_used_elem(&e->d.q[0], slot, &id, &l);
 	assert_int_equal(id, head);
 	if (len)
 		*len = l;
@@ -184,7 +167,9 @@ static void env_open(struct env *e, bool read_only, bool own_eventfd)
 	assert_int_equal(pwrite(e->fd, buf, IMG_SIZE, 0), IMG_SIZE);
 	free(buf);
 
-	assert_int_equal(vdrv_ram_alloc(&e->d, RAM_SIZE, QSIZE, DESC_GPA, AVAIL_GPA, USED_GPA), 0);
+	assert_int_equal(vdrv_ram_alloc(&e->d, RAM_SIZE, 0), 0);
+	e->d.q[0] = (struct vdrv_ring){
+	    .gm = &e->d.gm, .desc = DESC_GPA, .avail = AVAIL_GPA, .used = USED_GPA, .size = QSIZE};
 	e->notify_fd = own_eventfd ? eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) : -1;
 	e->disk.fd = e->fd;
 	e->disk.size = IMG_SIZE;
@@ -264,7 +249,7 @@ static void assert_file_byte(struct env *e, uint64_t off, uint64_t len, uint8_t 
 
 static uint32_t cfg32(struct env *e, size_t off)
 {
-	return rd(e, VIRTIO_MMIO_CONFIG + off);
+	return vdrv_rd(&e->d, VIRTIO_MMIO_CONFIG + off);
 }
 
 static void test_config_space(void **state)
@@ -294,10 +279,10 @@ static void test_config_space(void **state)
 	    &v, 1, false);
 	assert_int_equal(v, 0x12345601);
 	/* Past the end of the struct: refused, reads 0. */
-	assert_int_equal(rd(e, VIRTIO_MMIO_CONFIG + sizeof(struct virtio_blk_config)), 0);
-	assert_int_equal(rd(e, VIRTIO_MMIO_CONFIG + sizeof(struct virtio_blk_config) - 2), 0);
+	assert_int_equal(cfg32(e, sizeof(struct virtio_blk_config)), 0);
+	assert_int_equal(cfg32(e, sizeof(struct virtio_blk_config) - 2), 0);
 	/* Writes are dropped. */
-	wr(e, VIRTIO_MMIO_CONFIG, 7);
+	vdrv_wr(&e->d, VIRTIO_MMIO_CONFIG, 7);
 	assert_int_equal(cfg32(e, 0), 2048);
 }
 
@@ -327,8 +312,8 @@ static void test_read(void **state)
 		assert_int_equal(e->d.ram[DATA2_GPA + i], pattern(3 * 512 + 1024 + i));
 	/* The interrupt followed the completion. */
 	assert_int_equal(__atomic_load_n(&e->irq_level, __ATOMIC_SEQ_CST), 1);
-	assert_int_equal(rd(e, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
-	wr(e, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+	assert_int_equal(vdrv_rd(&e->d, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
+	vdrv_wr(&e->d, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
 	assert_int_equal(__atomic_load_n(&e->irq_level, __ATOMIC_SEQ_CST), 0);
 }
 
@@ -547,21 +532,20 @@ static void test_malformed_chain(void **state)
 	int i;
 
 	linux_init(e);
-	vdrv_desc_set(&e->d, 0, HDR_GPA, 16, VRING_DESC_F_NEXT, 1);
-	vdrv_desc_set(&e->d, 1, STATUS_GPA, 1, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 0);
-	e->d.next_desc = 2;
-	vdrv_avail_add(&e->d, 0);
-	vdrv_publish(&e->d);
+	vdrv_desc_set(&e->d.q[0], 0, HDR_GPA, 16, VRING_DESC_F_NEXT, 1);
+	vdrv_desc_set(&e->d.q[0], 1, STATUS_GPA, 1, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 0);
+	e->d.q[0].next_desc = 2;
+	vdrv_avail_publish(&e->d.q[0], 0);
 	kick(e);
-	for (i = 0; i < 5000 && !(rd(e, VIRTIO_MMIO_STATUS) & S_NR); i++)
+	for (i = 0; i < 5000 && !(vdrv_rd(&e->d, VIRTIO_MMIO_STATUS) & S_NR); i++)
 		nanosleep(&(struct timespec){0, 1000000}, NULL);
-	assert_int_equal(rd(e, VIRTIO_MMIO_STATUS), S_ACK | S_DRV | S_FOK | S_DOK | S_NR);
-	assert_int_equal(rd(e, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_CONFIG);
+	assert_int_equal(vdrv_rd(&e->d, VIRTIO_MMIO_STATUS), S_ACK | S_DRV | S_FOK | S_DOK | S_NR);
+	assert_int_equal(vdrv_rd(&e->d, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_CONFIG);
 	/* Later requests are left alone until reset. */
 	queue_req(e, VIRTIO_BLK_T_IN, 0, d, 1);
 	kick(e);
 	nanosleep(&ms, NULL);
-	assert_int_equal(vdrv_used_idx(&e->d), 0);
+	assert_int_equal(vdrv_used_idx(&e->d.q[0]), 0);
 	/* A reset and a new init bring it back. */
 	linux_init(e);
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, 1, d, 1, NULL), VIRTIO_BLK_S_OK);
@@ -577,12 +561,13 @@ static void test_no_status_byte(void **state)
 
 	linux_init(e);
 	memset(e->d.ram + HDR_GPA, 0, 16);
-	submit(e, s, 1);
+	vdrv_add_chain(&e->d.q[0], s, 1);
+	vdrv_publish(&e->d.q[0]);
 	kick(e);
-	for (i = 0; i < 5000 && !(rd(e, VIRTIO_MMIO_STATUS) & S_NR); i++)
+	for (i = 0; i < 5000 && !(vdrv_rd(&e->d, VIRTIO_MMIO_STATUS) & S_NR); i++)
 		nanosleep(&(struct timespec){0, 1000000}, NULL);
-	assert_int_equal(rd(e, VIRTIO_MMIO_STATUS), S_ACK | S_DRV | S_FOK | S_DOK | S_NR);
-	assert_int_equal(vdrv_used_idx(&e->d), 0);
+	assert_int_equal(vdrv_rd(&e->d, VIRTIO_MMIO_STATUS), S_ACK | S_DRV | S_FOK | S_DOK | S_NR);
+	assert_int_equal(vdrv_used_idx(&e->d.q[0]), 0);
 }
 
 static void test_reset_reinit(void **state)
@@ -593,13 +578,13 @@ static void test_reset_reinit(void **state)
 	linux_init(e);
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, 4, d, 1, NULL), VIRTIO_BLK_S_OK);
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, 5, d, 1, NULL), VIRTIO_BLK_S_OK);
-	wr(e, VIRTIO_MMIO_STATUS, 0);
-	assert_int_equal(rd(e, VIRTIO_MMIO_STATUS), 0);
+	vdrv_wr(&e->d, VIRTIO_MMIO_STATUS, 0);
+	assert_int_equal(vdrv_rd(&e->d, VIRTIO_MMIO_STATUS), 0);
 	assert_int_equal(__atomic_load_n(&e->irq_level, __ATOMIC_SEQ_CST), 0);
 	linux_init(e);
 	memset(e->d.ram + DATA_GPA, 0, 512);
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, 6, d, 1, NULL), VIRTIO_BLK_S_OK);
-	assert_int_equal(vdrv_used_idx(&e->d), 1);
+	assert_int_equal(vdrv_used_idx(&e->d.q[0]), 1);
 	assert_int_equal(e->d.ram[DATA_GPA + 7], pattern(6 * 512 + 7));
 }
 

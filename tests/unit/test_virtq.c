@@ -11,12 +11,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <cmocka.h>
 
 #include "devices/virtq.h"
 #include "base/layout.h"
 #include "base/mem.h"
+#include "tests/lib/vdrv.h"
 
 #define LOW_SIZE  0x100000ULL  /* 1 MiB at GPA 0 */
 #define HIGH_SIZE (5ULL << 30) /* 5 GiB at 4 GiB, reserved but never touched in bulk */
@@ -29,99 +29,30 @@
 #define DATA_GPA     0x80000ULL
 
 struct env {
-	struct guest_mem gm;
-	uint8_t *low, *high;
+	struct vdrv d; /* RAM only: the rings here have no transport */
+	struct vdrv_ring r;
 	struct virtq q;
 	struct virtq_chain c;
-	uint16_t avail_idx; /* driver's shadow of avail->idx */
 };
 
 static uint8_t *gpa(struct env *e, uint64_t a)
 {
-	return guest_mem_ptr(&e->gm, a, 1);
-}
-
-/* --- a fake driver ------------------------------------------------------------------------ */
-
-static void desc_write(uint8_t *table, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
-		       uint16_t next)
-{
-	struct vring_desc d = {addr, len, flags, next};
-
-	memcpy(table + 16 * (size_t)i, &d, sizeof(d));
-}
-
-static void desc_set(struct env *e, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
-		     uint16_t next)
-{
-	desc_write(gpa(e, DESC_GPA), i, addr, len, flags, next);
-}
-
-/* Make head available: ring entry first, then the index after a write barrier. */
-static void avail_publish(struct env *e, uint16_t head)
-{
-	uint16_t *ring = (uint16_t *)gpa(e, AVAIL_GPA + 4);
-
-	ring[e->avail_idx & (e->q.size - 1)] = head;
-	e->avail_idx++;
-	__atomic_store_n((uint16_t *)gpa(e, AVAIL_GPA + 2), e->avail_idx, __ATOMIC_RELEASE);
-}
-
-static void avail_set_flags(struct env *e, uint16_t flags)
-{
-	*(uint16_t *)gpa(e, AVAIL_GPA) = flags;
-}
-
-static void used_event_set(struct env *e, uint16_t v)
-{
-	*(uint16_t *)gpa(e, AVAIL_GPA + 4 + 2 * (uint64_t)e->q.size) = v;
-}
-
-static uint16_t used_idx_get(struct env *e)
-{
-	return *(uint16_t *)gpa(e, USED_GPA + 2);
-}
-
-static void used_elem_get(struct env *e, uint16_t slot, uint32_t *id, uint32_t *len)
-{
-	uint32_t *el = (uint32_t *)gpa(e, USED_GPA + 4 + 8 * (uint64_t)slot);
-
-	*id = el[0];
-	*len = el[1];
-}
-
-/* A one-descriptor chain at descriptor i, made available. */
-static void add_one(struct env *e, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags)
-{
-	desc_set(e, i, addr, len, flags, 0);
-	avail_publish(e, i);
-}
-
-/* Start at a given 16-bit index on both sides, as after 65536 - start requests. */
-static void start_at(struct env *e, uint16_t idx)
-{
-	e->avail_idx = idx;
-	*(uint16_t *)gpa(e, AVAIL_GPA + 2) = idx;
-	*(uint16_t *)gpa(e, USED_GPA + 2) = idx;
-	e->q.last_avail_idx = e->q.avail_idx = e->q.used_idx = idx;
+	return guest_mem_ptr(&e->d.gm, a, 1);
 }
 
 static int env_setup_size(void **state, uint16_t size)
 {
 	struct env *e = calloc(1, sizeof(*e));
 
-	e->low = calloc(1, LOW_SIZE);
-	e->high = mmap(NULL, HIGH_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	assert_true(e->high != MAP_FAILED);
-	assert_int_equal(guest_mem_add(&e->gm, 0, e->low, LOW_SIZE), 0);
-	assert_int_equal(guest_mem_add(&e->gm, LAYOUT_4G, e->high, HIGH_SIZE), 0);
+	assert_int_equal(vdrv_ram_alloc(&e->d, LOW_SIZE, HIGH_SIZE), 0);
+	e->r = (struct vdrv_ring){
+	    .gm = &e->d.gm, .desc = DESC_GPA, .avail = AVAIL_GPA, .used = USED_GPA, .size = size};
 	e->q.size = size;
 	e->q.desc_gpa = DESC_GPA;
 	e->q.avail_gpa = AVAIL_GPA;
 	e->q.used_gpa = USED_GPA;
 	e->q.indirect = true;
-	assert_int_equal(virtq_check(&e->q, &e->gm), 0);
+	assert_int_equal(virtq_check(&e->q, &e->d.gm), 0);
 	e->q.ready = true;
 	*state = e;
 	return 0;
@@ -141,15 +72,14 @@ static int env_teardown(void **state)
 {
 	struct env *e = *state;
 
-	munmap(e->high, HIGH_SIZE);
-	free(e->low);
+	vdrv_ram_free(&e->d);
 	free(e);
 	return 0;
 }
 
 static int pop(struct env *e)
 {
-	return virtq_pop(&e->q, &e->gm, &e->c);
+	return virtq_pop(&e->q, &e->d.gm, &e->c);
 }
 
 /* --- virtq_check ---------------------------------------------------------------------------- */
@@ -159,43 +89,43 @@ static void test_check(void **state)
 	struct env *e = *state;
 	struct virtq q = e->q;
 
-	assert_int_equal(virtq_check(&q, &e->gm), 0);
+	assert_int_equal(virtq_check(&q, &e->d.gm), 0);
 	assert_ptr_equal(q.desc, gpa(e, DESC_GPA));
 	q.size = 0;
-	assert_int_equal(virtq_check(&q, &e->gm), -EINVAL);
+	assert_int_equal(virtq_check(&q, &e->d.gm), -EINVAL);
 	assert_null(q.desc);
 	q.size = 24; /* not a power of 2 */
-	assert_int_equal(virtq_check(&q, &e->gm), -EINVAL);
+	assert_int_equal(virtq_check(&q, &e->d.gm), -EINVAL);
 	q = e->q;
 	q.size = 32768; /* the largest: 512 KiB + 64 KiB + 256 KiB of rings */
 	q.desc_gpa = 0;
 	q.avail_gpa = 0x80000;
 	q.used_gpa = 0xc0000; /* runs past 1 MiB */
-	assert_int_equal(virtq_check(&q, &e->gm), -EINVAL);
+	assert_int_equal(virtq_check(&q, &e->d.gm), -EINVAL);
 	q.used_gpa = LAYOUT_4G;
-	assert_int_equal(virtq_check(&q, &e->gm), 0);
+	assert_int_equal(virtq_check(&q, &e->d.gm), 0);
 	q.size = 0x8000 * 2 - 1; /* 65535: too big and not a power of 2 */
-	assert_int_equal(virtq_check(&q, &e->gm), -EINVAL);
+	assert_int_equal(virtq_check(&q, &e->d.gm), -EINVAL);
 	q = e->q;
 	q.desc_gpa = DESC_GPA + 8; /* align 16 */
-	assert_int_equal(virtq_check(&q, &e->gm), -EINVAL);
+	assert_int_equal(virtq_check(&q, &e->d.gm), -EINVAL);
 	q = e->q;
 	q.avail_gpa = AVAIL_GPA + 1; /* align 2 */
-	assert_int_equal(virtq_check(&q, &e->gm), -EINVAL);
+	assert_int_equal(virtq_check(&q, &e->d.gm), -EINVAL);
 	q = e->q;
 	q.used_gpa = USED_GPA + 2; /* align 4 */
-	assert_int_equal(virtq_check(&q, &e->gm), -EINVAL);
+	assert_int_equal(virtq_check(&q, &e->d.gm), -EINVAL);
 	q = e->q;
 	q.used_gpa = LOW_SIZE - 132; /* 134 bytes: the last 2 past the end of RAM */
-	assert_int_equal(virtq_check(&q, &e->gm), -EINVAL);
+	assert_int_equal(virtq_check(&q, &e->d.gm), -EINVAL);
 	q.used_gpa = LOW_SIZE - 136; /* fits */
-	assert_int_equal(virtq_check(&q, &e->gm), 0);
+	assert_int_equal(virtq_check(&q, &e->d.gm), 0);
 	q = e->q;
 	q.avail_gpa = LAYOUT_4G - 2; /* starts in the MMIO gap */
-	assert_int_equal(virtq_check(&q, &e->gm), -EINVAL);
+	assert_int_equal(virtq_check(&q, &e->d.gm), -EINVAL);
 	q = e->q;
 	q.desc_gpa = UINT64_MAX - 15; /* gpa + len overflows */
-	assert_int_equal(virtq_check(&q, &e->gm), -EINVAL);
+	assert_int_equal(virtq_check(&q, &e->d.gm), -EINVAL);
 }
 
 /* --- normal chains -------------------------------------------------------------------------- */
@@ -207,7 +137,7 @@ static void test_pop_empty_and_not_ready(void **state)
 	assert_int_equal(pop(e), 0);
 	assert_int_equal(e->c.head, VIRTQ_NO_HEAD);
 	e->q.ready = false;
-	add_one(e, 0, DATA_GPA, 16, 0);
+	vdrv_add_one(&e->r, 0, DATA_GPA, 16, 0);
 	assert_int_equal(pop(e), -EINVAL);
 	e->q.ready = true;
 	assert_int_equal(pop(e), 1);
@@ -218,7 +148,7 @@ static void test_pop_single(void **state)
 {
 	struct env *e = *state;
 
-	add_one(e, 5, DATA_GPA, 100, 0);
+	vdrv_add_one(&e->r, 5, DATA_GPA, 100, 0);
 	assert_int_equal(pop(e), 1);
 	assert_int_equal(e->c.head, 5);
 	assert_int_equal(e->c.nr_segs, 1);
@@ -237,12 +167,12 @@ static void test_pop_multi(void **state)
 	struct env *e = *state;
 
 	/* Out of order in the table, as after some descriptors were freed. */
-	desc_set(e, 3, DATA_GPA, 16, VRING_DESC_F_NEXT, 7);
-	desc_set(e, 7, DATA_GPA + 0x100, 512, VRING_DESC_F_NEXT, 1);
-	desc_set(e, 1, DATA_GPA + 0x400, 4096, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 0);
-	desc_set(e, 0, LAYOUT_4G + 0x10, 1, VRING_DESC_F_WRITE, 9); /* next ignored */
-	avail_publish(e, 3);
-	add_one(e, 2, DATA_GPA + 0x2000, 8, VRING_DESC_F_WRITE);
+	vdrv_desc_set(&e->r, 3, DATA_GPA, 16, VRING_DESC_F_NEXT, 7);
+	vdrv_desc_set(&e->r, 7, DATA_GPA + 0x100, 512, VRING_DESC_F_NEXT, 1);
+	vdrv_desc_set(&e->r, 1, DATA_GPA + 0x400, 4096, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 0);
+	vdrv_desc_set(&e->r, 0, LAYOUT_4G + 0x10, 1, VRING_DESC_F_WRITE, 9); /* next ignored */
+	vdrv_avail_publish(&e->r, 3);
+	vdrv_add_one(&e->r, 2, DATA_GPA + 0x2000, 8, VRING_DESC_F_WRITE);
 	assert_int_equal(pop(e), 1);
 	assert_int_equal(e->c.head, 3);
 	assert_int_equal(e->c.nr_segs, 4);
@@ -251,7 +181,7 @@ static void test_pop_multi(void **state)
 	assert_int_equal(e->c.write_len, 4097);
 	assert_ptr_equal(e->c.segs[1].addr, gpa(e, DATA_GPA + 0x100));
 	assert_true(e->c.segs[2].write);
-	assert_ptr_equal(e->c.segs[3].addr, e->high + 0x10);
+	assert_ptr_equal(e->c.segs[3].addr, e->d.high + 0x10);
 	assert_int_equal(pop(e), 1);
 	assert_int_equal(e->c.head, 2);
 	assert_int_equal(e->c.nr_read, 0);
@@ -264,8 +194,8 @@ static void test_pop_chain_of_queue_size(void **state)
 	struct env *e = *state;
 
 	for (uint16_t i = 0; i < 16; i++)
-		desc_set(e, i, DATA_GPA + i, 1, i < 15 ? VRING_DESC_F_NEXT : 0, i + 1);
-	avail_publish(e, 0);
+		vdrv_desc_set(&e->r, i, DATA_GPA + i, 1, i < 15 ? VRING_DESC_F_NEXT : 0, i + 1);
+	vdrv_avail_publish(&e->r, 0);
 	assert_int_equal(pop(e), 1);
 	assert_int_equal(e->c.nr_segs, 16);
 }
@@ -275,10 +205,10 @@ static void test_pop_zero_length(void **state)
 	struct env *e = *state;
 
 	/* Zero-length descriptors are kept, with no pointer, even at a wild address. */
-	desc_set(e, 0, DATA_GPA, 16, VRING_DESC_F_NEXT, 1);
-	desc_set(e, 1, 0xdead00000000ULL, 0, VRING_DESC_F_NEXT, 2);
-	desc_set(e, 2, UINT64_MAX, 0, VRING_DESC_F_WRITE, 0);
-	avail_publish(e, 0);
+	vdrv_desc_set(&e->r, 0, DATA_GPA, 16, VRING_DESC_F_NEXT, 1);
+	vdrv_desc_set(&e->r, 1, 0xdead00000000ULL, 0, VRING_DESC_F_NEXT, 2);
+	vdrv_desc_set(&e->r, 2, UINT64_MAX, 0, VRING_DESC_F_WRITE, 0);
+	vdrv_avail_publish(&e->r, 0);
 	assert_int_equal(pop(e), 1);
 	assert_int_equal(e->c.nr_segs, 3);
 	assert_int_equal(e->c.nr_read, 2);
@@ -292,11 +222,11 @@ static void test_pop_indirect(void **state)
 	struct env *e = *state;
 	uint8_t *t = gpa(e, INDIRECT_GPA);
 
-	desc_write(t, 0, DATA_GPA, 16, VRING_DESC_F_NEXT, 2);
-	desc_write(t, 2, DATA_GPA + 0x100, 512, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 1);
-	desc_write(t, 1, DATA_GPA + 0x400, 1, VRING_DESC_F_WRITE, 0);
+	vdrv_desc_write(t, 0, DATA_GPA, 16, VRING_DESC_F_NEXT, 2);
+	vdrv_desc_write(t, 2, DATA_GPA + 0x100, 512, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 1);
+	vdrv_desc_write(t, 1, DATA_GPA + 0x400, 1, VRING_DESC_F_WRITE, 0);
 	/* WRITE on the indirect descriptor itself must be ignored (2.7.5.3.2). */
-	add_one(e, 4, INDIRECT_GPA, 3 * 16, VRING_DESC_F_INDIRECT | VRING_DESC_F_WRITE);
+	vdrv_add_one(&e->r, 4, INDIRECT_GPA, 3 * 16, VRING_DESC_F_INDIRECT | VRING_DESC_F_WRITE);
 	assert_int_equal(pop(e), 1);
 	assert_int_equal(e->c.head, 4);
 	assert_int_equal(e->c.nr_segs, 3);
@@ -311,11 +241,11 @@ static void test_pop_direct_then_indirect(void **state)
 	struct env *e = *state;
 	uint8_t *t = gpa(e, INDIRECT_GPA + 8); /* no alignment is required of a table */
 
-	desc_write(t, 0, DATA_GPA + 0x100, 512, VRING_DESC_F_NEXT, 1);
-	desc_write(t, 1, DATA_GPA + 0x400, 1, VRING_DESC_F_WRITE, 0);
-	desc_set(e, 6, DATA_GPA, 16, VRING_DESC_F_NEXT, 9);
-	desc_set(e, 9, INDIRECT_GPA + 8, 32, VRING_DESC_F_INDIRECT, 0);
-	avail_publish(e, 6);
+	vdrv_desc_write(t, 0, DATA_GPA + 0x100, 512, VRING_DESC_F_NEXT, 1);
+	vdrv_desc_write(t, 1, DATA_GPA + 0x400, 1, VRING_DESC_F_WRITE, 0);
+	vdrv_desc_set(&e->r, 6, DATA_GPA, 16, VRING_DESC_F_NEXT, 9);
+	vdrv_desc_set(&e->r, 9, INDIRECT_GPA + 8, 32, VRING_DESC_F_INDIRECT, 0);
+	vdrv_avail_publish(&e->r, 6);
 	assert_int_equal(pop(e), 1);
 	assert_int_equal(e->c.nr_segs, 3);
 	assert_int_equal(e->c.nr_read, 2);
@@ -329,8 +259,8 @@ static void test_pop_indirect_longer_than_queue(void **state)
 	uint8_t *t = gpa(e, INDIRECT_GPA);
 
 	for (uint16_t i = 0; i < 40; i++)
-		desc_write(t, i, DATA_GPA + i, 1, i < 39 ? VRING_DESC_F_NEXT : 0, i + 1);
-	add_one(e, 0, INDIRECT_GPA, 40 * 16, VRING_DESC_F_INDIRECT);
+		vdrv_desc_write(t, i, DATA_GPA + i, 1, i < 39 ? VRING_DESC_F_NEXT : 0, i + 1);
+	vdrv_add_one(&e->r, 0, INDIRECT_GPA, 40 * 16, VRING_DESC_F_INDIRECT);
 	assert_int_equal(pop(e), 1);
 	assert_int_equal(e->c.nr_segs, 40);
 }
@@ -352,12 +282,12 @@ static void test_bad_loop(void **state)
 {
 	struct env *e = *state;
 
-	desc_set(e, 0, DATA_GPA, 1, VRING_DESC_F_NEXT, 1);
-	desc_set(e, 1, DATA_GPA, 1, VRING_DESC_F_NEXT, 0);
-	avail_publish(e, 0);
+	vdrv_desc_set(&e->r, 0, DATA_GPA, 1, VRING_DESC_F_NEXT, 1);
+	vdrv_desc_set(&e->r, 1, DATA_GPA, 1, VRING_DESC_F_NEXT, 0);
+	vdrv_avail_publish(&e->r, 0);
 	assert_chain_error(e, -E2BIG, 0);
-	desc_set(e, 2, DATA_GPA, 1, VRING_DESC_F_NEXT, 2); /* to itself */
-	avail_publish(e, 2);
+	vdrv_desc_set(&e->r, 2, DATA_GPA, 1, VRING_DESC_F_NEXT, 2); /* to itself */
+	vdrv_avail_publish(&e->r, 2);
 	assert_chain_error(e, -E2BIG, 2);
 }
 
@@ -367,8 +297,8 @@ static void test_bad_longer_than_queue(void **state)
 
 	/* 17 descriptors in a queue of 16: the walk ends in a cycle. */
 	for (uint16_t i = 0; i < 16; i++)
-		desc_set(e, i, DATA_GPA + i, 1, VRING_DESC_F_NEXT, (i + 1) % 16);
-	avail_publish(e, 3);
+		vdrv_desc_set(&e->r, i, DATA_GPA + i, 1, VRING_DESC_F_NEXT, (i + 1) % 16);
+	vdrv_avail_publish(&e->r, 3);
 	assert_chain_error(e, -E2BIG, 3);
 }
 
@@ -379,11 +309,11 @@ static void test_bad_too_many_segs(void **state)
 
 	/* Legal for a queue of 2048, but more than a chain can carry. */
 	for (uint16_t i = 0; i < n; i++)
-		desc_set(e, i, DATA_GPA, 1, i < n - 1 ? VRING_DESC_F_NEXT : 0, i + 1);
-	avail_publish(e, 0);
+		vdrv_desc_set(&e->r, i, DATA_GPA, 1, i < n - 1 ? VRING_DESC_F_NEXT : 0, i + 1);
+	vdrv_avail_publish(&e->r, 0);
 	assert_chain_error(e, -E2BIG, 0);
-	desc_set(e, VIRTQ_MAX_SEGS - 1, DATA_GPA, 1, 0, 0);
-	avail_publish(e, 0);
+	vdrv_desc_set(&e->r, VIRTQ_MAX_SEGS - 1, DATA_GPA, 1, 0, 0);
+	vdrv_avail_publish(&e->r, 0);
 	assert_int_equal(pop(e), 1);
 	assert_int_equal(e->c.nr_segs, VIRTQ_MAX_SEGS);
 }
@@ -392,11 +322,11 @@ static void test_bad_next_out_of_range(void **state)
 {
 	struct env *e = *state;
 
-	desc_set(e, 0, DATA_GPA, 1, VRING_DESC_F_NEXT, 16);
-	avail_publish(e, 0);
+	vdrv_desc_set(&e->r, 0, DATA_GPA, 1, VRING_DESC_F_NEXT, 16);
+	vdrv_avail_publish(&e->r, 0);
 	assert_chain_error(e, -EINVAL, 0);
-	desc_set(e, 0, DATA_GPA, 1, VRING_DESC_F_NEXT, 0xffff);
-	avail_publish(e, 0);
+	vdrv_desc_set(&e->r, 0, DATA_GPA, 1, VRING_DESC_F_NEXT, 0xffff);
+	vdrv_avail_publish(&e->r, 0);
 	assert_chain_error(e, -EINVAL, 0);
 }
 
@@ -404,7 +334,7 @@ static void test_bad_head_out_of_range(void **state)
 {
 	struct env *e = *state;
 
-	avail_publish(e, 16);
+	vdrv_avail_publish(&e->r, 16);
 	assert_int_equal(pop(e), -EINVAL);
 	assert_int_equal(e->c.head, VIRTQ_NO_HEAD);
 	assert_int_equal(e->q.last_avail_idx, 0); /* nothing consumed */
@@ -415,18 +345,18 @@ static void test_bad_outside_ram(void **state)
 {
 	struct env *e = *state;
 
-	add_one(e, 0, LOW_SIZE, 1, 0); /* first byte of the gap */
+	vdrv_add_one(&e->r, 0, LOW_SIZE, 1, 0); /* first byte of the gap */
 	assert_chain_error(e, -EFAULT, 0);
-	add_one(e, 1, LOW_SIZE - 8, 9, VRING_DESC_F_WRITE); /* straddles the end */
+	vdrv_add_one(&e->r, 1, LOW_SIZE - 8, 9, VRING_DESC_F_WRITE); /* straddles the end */
 	assert_chain_error(e, -EFAULT, 1);
-	add_one(e, 2, LAYOUT_4G - 1, 2, 0); /* straddles into the second region */
+	vdrv_add_one(&e->r, 2, LAYOUT_4G - 1, 2, 0); /* straddles into the second region */
 	assert_chain_error(e, -EFAULT, 2);
-	add_one(e, 3, LAYOUT_4G + HIGH_SIZE - 4, 5, 0);
+	vdrv_add_one(&e->r, 3, LAYOUT_4G + HIGH_SIZE - 4, 5, 0);
 	assert_chain_error(e, -EFAULT, 3);
 	/* The bad descriptor last in a chain of good ones. */
-	desc_set(e, 4, DATA_GPA, 16, VRING_DESC_F_NEXT, 5);
-	desc_set(e, 5, 0x7fff00000000ULL, 16, VRING_DESC_F_WRITE, 0);
-	avail_publish(e, 4);
+	vdrv_desc_set(&e->r, 4, DATA_GPA, 16, VRING_DESC_F_NEXT, 5);
+	vdrv_desc_set(&e->r, 5, 0x7fff00000000ULL, 16, VRING_DESC_F_WRITE, 0);
+	vdrv_avail_publish(&e->r, 4);
 	assert_chain_error(e, -EFAULT, 4);
 }
 
@@ -434,11 +364,11 @@ static void test_bad_addr_len_overflow(void **state)
 {
 	struct env *e = *state;
 
-	add_one(e, 0, UINT64_MAX - 10, 100, 0);
+	vdrv_add_one(&e->r, 0, UINT64_MAX - 10, 100, 0);
 	assert_chain_error(e, -EFAULT, 0);
-	add_one(e, 1, UINT64_MAX, 1, 0);
+	vdrv_add_one(&e->r, 1, UINT64_MAX, 1, 0);
 	assert_chain_error(e, -EFAULT, 1);
-	add_one(e, 2, LAYOUT_4G + 16, UINT32_MAX, 0); /* fits: a 4 GiB buffer */
+	vdrv_add_one(&e->r, 2, LAYOUT_4G + 16, UINT32_MAX, 0); /* fits: a 4 GiB buffer */
 	assert_int_equal(pop(e), 1);
 }
 
@@ -447,9 +377,9 @@ static void test_bad_chain_over_4g(void **state)
 	struct env *e = *state;
 
 	/* Each buffer is in RAM; together they exceed the 2^32-byte chain limit. */
-	desc_set(e, 0, LAYOUT_4G, UINT32_MAX, VRING_DESC_F_NEXT, 1);
-	desc_set(e, 1, LAYOUT_4G, 1, 0, 0);
-	avail_publish(e, 0);
+	vdrv_desc_set(&e->r, 0, LAYOUT_4G, UINT32_MAX, VRING_DESC_F_NEXT, 1);
+	vdrv_desc_set(&e->r, 1, LAYOUT_4G, 1, 0, 0);
+	vdrv_avail_publish(&e->r, 0);
 	assert_chain_error(e, -E2BIG, 0);
 }
 
@@ -457,10 +387,10 @@ static void test_bad_read_after_write(void **state)
 {
 	struct env *e = *state;
 
-	desc_set(e, 0, DATA_GPA, 16, VRING_DESC_F_NEXT, 1);
-	desc_set(e, 1, DATA_GPA + 16, 1, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
-	desc_set(e, 2, DATA_GPA + 32, 16, 0, 0);
-	avail_publish(e, 0);
+	vdrv_desc_set(&e->r, 0, DATA_GPA, 16, VRING_DESC_F_NEXT, 1);
+	vdrv_desc_set(&e->r, 1, DATA_GPA + 16, 1, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	vdrv_desc_set(&e->r, 2, DATA_GPA + 32, 16, 0, 0);
+	vdrv_avail_publish(&e->r, 0);
 	assert_chain_error(e, -EINVAL, 0);
 }
 
@@ -470,10 +400,10 @@ static void test_bad_read_after_write_indirect(void **state)
 	uint8_t *t = gpa(e, INDIRECT_GPA);
 
 	/* The order rule spans the direct part and the table. */
-	desc_write(t, 0, DATA_GPA, 16, 0, 0);
-	desc_set(e, 0, DATA_GPA, 1, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
-	desc_set(e, 1, INDIRECT_GPA, 16, VRING_DESC_F_INDIRECT, 0);
-	avail_publish(e, 0);
+	vdrv_desc_write(t, 0, DATA_GPA, 16, 0, 0);
+	vdrv_desc_set(&e->r, 0, DATA_GPA, 1, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
+	vdrv_desc_set(&e->r, 1, INDIRECT_GPA, 16, VRING_DESC_F_INDIRECT, 0);
+	vdrv_avail_publish(&e->r, 0);
 	assert_chain_error(e, -EINVAL, 0);
 }
 
@@ -482,14 +412,14 @@ static void test_bad_indirect_nested(void **state)
 	struct env *e = *state;
 	uint8_t *t = gpa(e, INDIRECT_GPA);
 
-	desc_write(t, 0, DATA_GPA, 16, VRING_DESC_F_NEXT, 1);
-	desc_write(t, 1, INDIRECT2, 16, VRING_DESC_F_INDIRECT, 0);
-	desc_write(gpa(e, INDIRECT2), 0, DATA_GPA, 1, VRING_DESC_F_WRITE, 0);
-	add_one(e, 0, INDIRECT_GPA, 32, VRING_DESC_F_INDIRECT);
+	vdrv_desc_write(t, 0, DATA_GPA, 16, VRING_DESC_F_NEXT, 1);
+	vdrv_desc_write(t, 1, INDIRECT2, 16, VRING_DESC_F_INDIRECT, 0);
+	vdrv_desc_write(gpa(e, INDIRECT2), 0, DATA_GPA, 1, VRING_DESC_F_WRITE, 0);
+	vdrv_add_one(&e->r, 0, INDIRECT_GPA, 32, VRING_DESC_F_INDIRECT);
 	assert_chain_error(e, -EINVAL, 0);
 	/* A table pointing at itself. */
-	desc_write(t, 0, INDIRECT_GPA, 16, VRING_DESC_F_INDIRECT, 0);
-	add_one(e, 0, INDIRECT_GPA, 16, VRING_DESC_F_INDIRECT);
+	vdrv_desc_write(t, 0, INDIRECT_GPA, 16, VRING_DESC_F_INDIRECT, 0);
+	vdrv_add_one(&e->r, 0, INDIRECT_GPA, 16, VRING_DESC_F_INDIRECT);
 	assert_chain_error(e, -EINVAL, 0);
 }
 
@@ -497,10 +427,10 @@ static void test_bad_indirect_with_next(void **state)
 {
 	struct env *e = *state;
 
-	desc_write(gpa(e, INDIRECT_GPA), 0, DATA_GPA, 16, 0, 0);
-	desc_set(e, 0, INDIRECT_GPA, 16, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 1);
-	desc_set(e, 1, DATA_GPA, 1, VRING_DESC_F_WRITE, 0);
-	avail_publish(e, 0);
+	vdrv_desc_write(gpa(e, INDIRECT_GPA), 0, DATA_GPA, 16, 0, 0);
+	vdrv_desc_set(&e->r, 0, INDIRECT_GPA, 16, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 1);
+	vdrv_desc_set(&e->r, 1, DATA_GPA, 1, VRING_DESC_F_WRITE, 0);
+	vdrv_avail_publish(&e->r, 0);
 	assert_chain_error(e, -EINVAL, 0);
 }
 
@@ -508,17 +438,17 @@ static void test_bad_indirect_len(void **state)
 {
 	struct env *e = *state;
 
-	add_one(e, 0, INDIRECT_GPA, 0, VRING_DESC_F_INDIRECT);
+	vdrv_add_one(&e->r, 0, INDIRECT_GPA, 0, VRING_DESC_F_INDIRECT);
 	assert_chain_error(e, -EINVAL, 0);
-	add_one(e, 1, INDIRECT_GPA, 24, VRING_DESC_F_INDIRECT);
+	vdrv_add_one(&e->r, 1, INDIRECT_GPA, 24, VRING_DESC_F_INDIRECT);
 	assert_chain_error(e, -EINVAL, 1);
-	add_one(e, 2, INDIRECT_GPA, 15, VRING_DESC_F_INDIRECT);
+	vdrv_add_one(&e->r, 2, INDIRECT_GPA, 15, VRING_DESC_F_INDIRECT);
 	assert_chain_error(e, -EINVAL, 2);
-	add_one(e, 3, INDIRECT_GPA, (VIRTQ_MAX_INDIRECT + 1) * 16, VRING_DESC_F_INDIRECT);
+	vdrv_add_one(&e->r, 3, INDIRECT_GPA, (VIRTQ_MAX_INDIRECT + 1) * 16, VRING_DESC_F_INDIRECT);
 	assert_chain_error(e, -E2BIG, 3);
-	add_one(e, 4, LOW_SIZE - 16, 32, VRING_DESC_F_INDIRECT); /* table leaves RAM */
+	vdrv_add_one(&e->r, 4, LOW_SIZE - 16, 32, VRING_DESC_F_INDIRECT); /* table leaves RAM */
 	assert_chain_error(e, -EFAULT, 4);
-	add_one(e, 5, UINT64_MAX - 15, 32, VRING_DESC_F_INDIRECT);
+	vdrv_add_one(&e->r, 5, UINT64_MAX - 15, 32, VRING_DESC_F_INDIRECT);
 	assert_chain_error(e, -EFAULT, 5);
 }
 
@@ -528,18 +458,18 @@ static void test_bad_indirect_inside(void **state)
 	uint8_t *t = gpa(e, INDIRECT_GPA);
 
 	/* next beyond the table (but inside the queue size). */
-	desc_write(t, 0, DATA_GPA, 16, VRING_DESC_F_NEXT, 2);
-	desc_write(t, 1, DATA_GPA, 16, 0, 0);
-	add_one(e, 0, INDIRECT_GPA, 32, VRING_DESC_F_INDIRECT);
+	vdrv_desc_write(t, 0, DATA_GPA, 16, VRING_DESC_F_NEXT, 2);
+	vdrv_desc_write(t, 1, DATA_GPA, 16, 0, 0);
+	vdrv_add_one(&e->r, 0, INDIRECT_GPA, 32, VRING_DESC_F_INDIRECT);
 	assert_chain_error(e, -EINVAL, 0);
 	/* A loop inside the table. */
-	desc_write(t, 0, DATA_GPA, 16, VRING_DESC_F_NEXT, 1);
-	desc_write(t, 1, DATA_GPA, 16, VRING_DESC_F_NEXT, 0);
-	add_one(e, 1, INDIRECT_GPA, 32, VRING_DESC_F_INDIRECT);
+	vdrv_desc_write(t, 0, DATA_GPA, 16, VRING_DESC_F_NEXT, 1);
+	vdrv_desc_write(t, 1, DATA_GPA, 16, VRING_DESC_F_NEXT, 0);
+	vdrv_add_one(&e->r, 1, INDIRECT_GPA, 32, VRING_DESC_F_INDIRECT);
 	assert_chain_error(e, -E2BIG, 1);
 	/* A buffer outside RAM inside the table. */
-	desc_write(t, 0, LOW_SIZE, 16, 0, 0);
-	add_one(e, 2, INDIRECT_GPA, 16, VRING_DESC_F_INDIRECT);
+	vdrv_desc_write(t, 0, LOW_SIZE, 16, 0, 0);
+	vdrv_add_one(&e->r, 2, INDIRECT_GPA, 16, VRING_DESC_F_INDIRECT);
 	assert_chain_error(e, -EFAULT, 2);
 }
 
@@ -548,8 +478,8 @@ static void test_bad_indirect_not_negotiated(void **state)
 	struct env *e = *state;
 
 	e->q.indirect = false;
-	desc_write(gpa(e, INDIRECT_GPA), 0, DATA_GPA, 16, 0, 0);
-	add_one(e, 0, INDIRECT_GPA, 16, VRING_DESC_F_INDIRECT);
+	vdrv_desc_write(gpa(e, INDIRECT_GPA), 0, DATA_GPA, 16, 0, 0);
+	vdrv_add_one(&e->r, 0, INDIRECT_GPA, 16, VRING_DESC_F_INDIRECT);
 	assert_chain_error(e, -EINVAL, 0);
 }
 
@@ -558,7 +488,7 @@ static void test_bad_avail_idx_jump(void **state)
 	struct env *e = *state;
 
 	for (uint16_t i = 0; i < 16; i++)
-		desc_set(e, i, DATA_GPA, 1, 0, 0);
+		vdrv_desc_set(&e->r, i, DATA_GPA, 1, 0, 0);
 	/* size + 1 ahead: the driver cannot have that many chains outstanding. */
 	*(uint16_t *)gpa(e, AVAIL_GPA + 2) = 17;
 	assert_int_equal(pop(e), -EINVAL);
@@ -580,15 +510,15 @@ static void test_push_used_ring(void **state)
 	struct env *e = *state;
 	uint32_t id, len;
 
-	add_one(e, 9, DATA_GPA, 16, 0);
+	vdrv_add_one(&e->r, 9, DATA_GPA, 16, 0);
 	assert_int_equal(pop(e), 1);
 	assert_int_equal(virtq_push(&e->q, 9, 1234), 0);
-	assert_int_equal(used_idx_get(e), 1);
-	used_elem_get(e, 0, &id, &len);
+	assert_int_equal(vdrv_used_idx(&e->r), 1);
+	vdrv_used_elem(&e->r, 0, &id, &len);
 	assert_int_equal(id, 9);
 	assert_int_equal(len, 1234);
 	assert_int_equal(virtq_push(&e->q, 16, 0), -EINVAL);
-	assert_int_equal(used_idx_get(e), 1);
+	assert_int_equal(vdrv_used_idx(&e->r), 1);
 }
 
 static void test_wraparound(void **state)
@@ -596,10 +526,11 @@ static void test_wraparound(void **state)
 	struct env *e = *state;
 	uint32_t id, len;
 
-	start_at(e, 65533);
+	vdrv_start_at(&e->r, 65533);
+	e->q.last_avail_idx = e->q.avail_idx = e->q.used_idx = 65533;
 	for (uint16_t i = 0; i < 6; i++)
-		add_one(e, i, DATA_GPA + 16 * i, 16, 0);
-	assert_int_equal(e->avail_idx, 3);
+		vdrv_add_one(&e->r, i, DATA_GPA + 16 * i, 16, 0);
+	assert_int_equal(e->r.avail_idx, 3);
 	for (uint16_t i = 0; i < 6; i++) {
 		assert_int_equal(pop(e), 1);
 		assert_int_equal(e->c.head, i);
@@ -608,11 +539,11 @@ static void test_wraparound(void **state)
 	}
 	assert_int_equal(pop(e), 0);
 	assert_int_equal(e->q.last_avail_idx, 3);
-	assert_int_equal(used_idx_get(e), 3);
+	assert_int_equal(vdrv_used_idx(&e->r), 3);
 	/* 65533 % 16 == 13: elements in slots 13, 14, 15, 0, 1, 2 */
-	used_elem_get(e, 13, &id, &len);
+	vdrv_used_elem(&e->r, 13, &id, &len);
 	assert_int_equal(id, 0);
-	used_elem_get(e, 2, &id, &len);
+	vdrv_used_elem(&e->r, 2, &id, &len);
 	assert_int_equal(id, 5);
 	assert_int_equal(len, 105);
 	/* the jump check across the wrap */
@@ -633,10 +564,10 @@ static void test_notify_no_event_idx(void **state)
 	push_n(e, 1);
 	assert_true(virtq_needs_notify(&e->q));
 	assert_false(virtq_needs_notify(&e->q)); /* nothing new */
-	avail_set_flags(e, VRING_AVAIL_F_NO_INTERRUPT);
+	vdrv_set_avail_flags(&e->r, VRING_AVAIL_F_NO_INTERRUPT);
 	push_n(e, 1);
 	assert_false(virtq_needs_notify(&e->q));
-	avail_set_flags(e, 0);
+	vdrv_set_avail_flags(&e->r, 0);
 	push_n(e, 2);
 	assert_true(virtq_needs_notify(&e->q));
 }
@@ -648,10 +579,10 @@ static void test_notify_event_idx(void **state)
 	e->q.event_idx = true;
 	/* First decision after reset: always interrupt. */
 	push_n(e, 1);
-	used_event_set(e, 100);
+	vdrv_set_used_event(&e->r, 100);
 	assert_true(virtq_needs_notify(&e->q));
 	/* Driver wants an interrupt once used->idx passes 3 (i.e. entry 3 is used). */
-	used_event_set(e, 3);
+	vdrv_set_used_event(&e->r, 3);
 	push_n(e, 1); /* used 2 */
 	assert_false(virtq_needs_notify(&e->q));
 	push_n(e, 1); /* used 3: crossed? need_event(3, 3, 2) = 0 < 1 */
@@ -660,8 +591,8 @@ static void test_notify_event_idx(void **state)
 	assert_true(virtq_needs_notify(&e->q));
 	assert_false(virtq_needs_notify(&e->q));
 	/* NO_INTERRUPT is ignored with EVENT_IDX. */
-	avail_set_flags(e, VRING_AVAIL_F_NO_INTERRUPT);
-	used_event_set(e, 5);
+	vdrv_set_avail_flags(&e->r, VRING_AVAIL_F_NO_INTERRUPT);
+	vdrv_set_used_event(&e->r, 5);
 	push_n(e, 1);
 	assert_true(virtq_needs_notify(&e->q));
 }
@@ -671,17 +602,18 @@ static void test_notify_event_idx_wrap(void **state)
 	struct env *e = *state;
 
 	e->q.event_idx = true;
-	start_at(e, 65534);
+	vdrv_start_at(&e->r, 65534);
+	e->q.last_avail_idx = e->q.avail_idx = e->q.used_idx = 65534;
 	e->q.signalled_used = 65534;
 	e->q.signalled_valid = true;
-	used_event_set(e, 65535);
+	vdrv_set_used_event(&e->r, 65535);
 	push_n(e, 3); /* used 65534 -> 1, passing 65535 */
-	assert_int_equal(used_idx_get(e), 1);
+	assert_int_equal(vdrv_used_idx(&e->r), 1);
 	assert_true(virtq_needs_notify(&e->q));
-	used_event_set(e, 1); /* wants to hear when entry 1 is used */
-	push_n(e, 1);	      /* used 2 */
+	vdrv_set_used_event(&e->r, 1); /* wants to hear when entry 1 is used */
+	push_n(e, 1);		       /* used 2 */
 	assert_true(virtq_needs_notify(&e->q));
-	used_event_set(e, 65500); /* far behind: already told */
+	vdrv_set_used_event(&e->r, 65500); /* far behind: already told */
 	push_n(e, 2);
 	assert_false(virtq_needs_notify(&e->q));
 }
@@ -692,11 +624,11 @@ static void test_set_avail_event(void **state)
 	uint16_t *avail_event = (uint16_t *)gpa(e, USED_GPA + 4 + 8 * 16);
 
 	e->q.event_idx = true;
-	add_one(e, 0, DATA_GPA, 16, 0);
+	vdrv_add_one(&e->r, 0, DATA_GPA, 16, 0);
 	assert_int_equal(pop(e), 1);
 	assert_false(virtq_set_avail_event(&e->q));
 	assert_int_equal(*avail_event, 1);
-	add_one(e, 1, DATA_GPA, 16, 0); /* arrives "meanwhile" */
+	vdrv_add_one(&e->r, 1, DATA_GPA, 16, 0); /* arrives "meanwhile" */
 	assert_true(virtq_set_avail_event(&e->q));
 	assert_int_equal(pop(e), 1);
 	assert_false(virtq_set_avail_event(&e->q));
@@ -712,7 +644,7 @@ static void test_reset(void **state)
 {
 	struct env *e = *state;
 
-	add_one(e, 0, DATA_GPA, 16, 0);
+	vdrv_add_one(&e->r, 0, DATA_GPA, 16, 0);
 	assert_int_equal(pop(e), 1);
 	virtq_reset(&e->q);
 	assert_int_equal(e->q.size, 0);
