@@ -3,8 +3,9 @@
  * The one device interface. A device is a struct device_ops in its own file
  * and one line in the VMM's table (vmm/devices.c); the VMM creates, for each
  * table line in order, every instance the machine description asks for, and
- * destroys them in reverse order when the VM goes (kvmtool's init levels and
- * Solo5's module table, with the order written down in one place).
+ * resets them in table order when the guest reboots, and destroys them in
+ * reverse order when the VM goes (kvmtool's init levels and Solo5's module
+ * table, with the order written down in one place).
  *
  * What a device may ask of the VMM comes through struct device_host, so
  * devices/ never includes the VM: the machine description (whose entries
@@ -35,8 +36,12 @@ struct device_host {
 	const struct guest_mem *mem;
 	struct bus *bus;
 	void *vmm; /* the first argument of every call below */
-	/* The interrupt line on gsi, named for the SIGUSR2 dump ("ttyS0", "vda"); NULL if none. */
-	void *(*irq_line)(void *vmm, uint32_t gsi, const char *name);
+	/*
+	 * The interrupt line on gsi, edge- or level-triggered as the device's ACPI and
+	 * device-tree entries declare it, named for the SIGUSR2 dump ("ttyS0", "vda");
+	 * NULL if none.
+	 */
+	void *(*irq_line)(void *vmm, uint32_t gsi, bool level_triggered, const char *name);
 	device_irq_fn set_irq; /* what a model calls with that line and its level */
 	/*
 	 * virtio-mmio slot `slot` of mach->virtio[]: its window on the bus answered by t, its
@@ -60,6 +65,12 @@ struct device_ops {
 	 * (-EINVAL for the user's to fix); whatever it made is undone.
 	 */
 	int (*create)(const struct device_host *h, int i, void **dev);
+	/*
+	 * A guest reboot (--reboot=restart): back to the state the guest finds at power-on,
+	 * its line low, keeping what create made on the host side (images and their locks,
+	 * output files, threads, bus ranges). Called with every vCPU stopped. May be NULL.
+	 */
+	void (*reset)(void *dev);
 	void (*destroy)(void *dev);
 	/* SIGUSR2 and --stats: its state on stderr, "vmm: <name>: ..." lines. May be NULL. */
 	void (*dump)(void *dev);

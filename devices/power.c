@@ -67,6 +67,13 @@ static int power_dev_count(const struct device_host *h)
 	return 1;
 }
 
+static void power_dev_reset(void *dev)
+{
+	struct power_dev *d = dev;
+
+	d->p.sleep_status = 0;
+}
+
 static void power_dev_destroy(void *dev)
 {
 	free(dev);
@@ -99,5 +106,6 @@ const struct device_ops power_device = {
     .name = "acpi-power",
     .count = power_dev_count,
     .create = power_dev_create,
+    .reset = power_dev_reset,
     .destroy = power_dev_destroy,
 };

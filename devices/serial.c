@@ -45,7 +45,7 @@
 struct serial {
 	pthread_mutex_t lock;
 	int out_fd;
-	serial_irq_fn set_irq;
+	device_irq_fn set_irq;
 	void *irq_ctx;
 	int irq_level; /* what set_irq was last told */
 
@@ -340,16 +340,6 @@ size_t serial_rx_push(struct serial *s, const uint8_t *buf, size_t len)
 	return n;
 }
 
-size_t serial_rx_space(struct serial *s)
-{
-	size_t n;
-
-	pthread_mutex_lock(&s->lock);
-	n = serial_rx_space_locked(s);
-	pthread_mutex_unlock(&s->lock);
-	return n;
-}
-
 /* Power-on register values; the caller updates the IRQ line. */
 static void serial_init_regs(struct serial *s)
 {
@@ -374,7 +364,7 @@ void serial_reset(struct serial *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
-struct serial *serial_create(int out_fd, serial_irq_fn set_irq, void *irq_ctx)
+struct serial *serial_create(int out_fd, device_irq_fn set_irq, void *irq_ctx)
 {
 	struct serial *s = calloc(1, sizeof(*s));
 	int err;
@@ -457,7 +447,7 @@ static int serial_dev_create(const struct device_host *h, int i, void **dev)
 		free(sd);
 		return err;
 	}
-	sd->s = serial_create(sd->out_fd, h->set_irq, h->irq_line(h->vmm, d->irq, name));
+	sd->s = serial_create(sd->out_fd, h->set_irq, h->irq_line(h->vmm, d->irq, false, name));
 	err =
 	    sd->s ? bus_register(h->bus, BUS_PIO, d->port, 8, serial_io, sd->s, "serial") : -errno;
 	if (err) {
@@ -469,6 +459,12 @@ static int serial_dev_create(const struct device_host *h, int i, void **dev)
 	return 0;
 }
 
+/* The file stays open, so a --serial file holds the log of every boot of a run. */
+static void serial_dev_reset(void *dev)
+{
+	serial_reset(((struct serial_dev *)dev)->s);
+}
+
 struct serial *serial_device_uart(void *dev)
 {
 	return ((struct serial_dev *)dev)->s;
@@ -478,5 +474,6 @@ const struct device_ops serial_device = {
     .name = "serial",
     .count = serial_dev_count,
     .create = serial_dev_create,
+    .reset = serial_dev_reset,
     .destroy = serial_dev_destroy,
 };

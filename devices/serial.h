@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A 16550A UART: 8 byte-wide registers at an I/O base, 16-byte FIFOs,
- * interrupts through a set_irq callback (KVM_IRQ_LINE in the VMM, a fake
- * in the unit tests).
+ * interrupts through a set_irq callback (an edge-triggered ISA line in the
+ * VMM, a fake in the unit tests).
  */
 #ifndef DEVICES_SERIAL_H
 #define DEVICES_SERIAL_H
@@ -11,7 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct device_ops;
+#include "device.h"
+
 struct serial;
 
 /* --serial: where a UART's output goes. */
@@ -22,18 +23,14 @@ struct serial_cfg {
 	const char *path;
 };
 
-typedef void (*serial_irq_fn)(void *ctx, int level);
-
 /* out_fd < 0 discards output. Returns NULL with errno set on failure. */
-struct serial *serial_create(int out_fd, serial_irq_fn set_irq, void *irq_ctx);
+struct serial *serial_create(int out_fd, device_irq_fn set_irq, void *irq_ctx);
 void serial_destroy(struct serial *s);
 /* Bus handler: offset 0..7 from the I/O base. */
 void serial_io(void *opaque, uint64_t offset, void *data, uint32_t len, bool is_write);
 /* Host -> guest bytes. Takes what fits in the RX FIFO, returns the count. */
 size_t serial_rx_push(struct serial *s, const uint8_t *buf, size_t len);
-/* Bytes the RX FIFO can take now. */
-size_t serial_rx_space(struct serial *s);
-/* Back to power-on state (VM reset). */
+/* Back to power-on state (a guest reboot): the output fd and the callback stay. */
 void serial_reset(struct serial *s);
 
 /* The device (devices/device.h): one UART per serial_desc, output where its cfg says. */

@@ -571,7 +571,7 @@ static bool blk_disk_ok(const struct blk_disk *d)
 }
 
 struct virtio_blk *virtio_blk_create(const struct blk_disk *disk, const struct guest_mem *gm,
-				     int notify_fd, void (*set_irq)(void *, int), void *irq_ctx)
+				     int notify_fd, device_irq_fn set_irq, void *irq_ctx)
 {
 	struct virtio_blk *b;
 	int err;
@@ -698,7 +698,7 @@ static int blk_dev_create(const struct device_host *h, int i, void **dev)
 		return -EINVAL;
 	}
 	d->b = virtio_blk_create(&d->disk, h->mem, -1, h->set_irq,
-				 h->irq_line(h->vmm, v->irq, d->name));
+				 h->irq_line(h->vmm, v->irq, MACHINE_VIRTIO_IRQ_LEVEL, d->name));
 	err = d->b ? h->virtio_attach(h->vmm, d->slot, &d->b->t, d->b->kick_fd, d->name) : -errno;
 	d->attached = !err;
 	if (err) {
@@ -708,6 +708,12 @@ static int blk_dev_create(const struct device_host *h, int i, void **dev)
 	}
 	*dev = d;
 	return 0;
+}
+
+/* As a driver writing 0 to Status: the I/O thread idles, the image stays open and locked. */
+static void blk_dev_reset(void *dev)
+{
+	virtio_mmio_reset(&((struct blk_dev *)dev)->b->t);
 }
 
 static void blk_dev_dump(void *dev)
@@ -721,6 +727,7 @@ const struct device_ops virtio_blk_device = {
     .name = "virtio-blk",
     .count = blk_dev_count,
     .create = blk_dev_create,
+    .reset = blk_dev_reset,
     .destroy = blk_dev_destroy,
     .dump = blk_dev_dump,
 };

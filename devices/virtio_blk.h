@@ -12,6 +12,7 @@
 
 #include <linux/virtio_blk.h>
 
+#include "device.h"
 #include "disk.h"
 #include "virtq.h"
 
@@ -80,7 +81,7 @@ struct virtio_blk;
  * virtio_mmio_init. Returns NULL with errno set.
  */
 struct virtio_blk *virtio_blk_create(const struct blk_disk *disk, const struct guest_mem *gm,
-				     int notify_fd, void (*set_irq)(void *, int), void *irq_ctx);
+				     int notify_fd, device_irq_fn set_irq, void *irq_ctx);
 /* The bus handler's opaque, for virtio_mmio_io(). */
 struct virtio_mmio *virtio_blk_transport(struct virtio_blk *b);
 /* fdatasync now (host SIGTERM path). 0 or -errno. */

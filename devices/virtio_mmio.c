@@ -521,6 +521,13 @@ void virtio_mmio_io(void *opaque, uint64_t offset, void *data, uint32_t len, boo
 
 /* --- life cycle --------------------------------------------------------------------------- */
 
+void virtio_mmio_reset(struct virtio_mmio *t)
+{
+	pthread_mutex_lock(&t->lock);
+	mmio_reset(t);
+	pthread_mutex_unlock(&t->lock);
+}
+
 static uint64_t mmio_offer(const struct virtio_mmio_ops *ops, void *dev)
 {
 	uint64_t f = ops->features ? ops->features(dev) : 0;
@@ -547,7 +554,7 @@ static int mmio_locks_init(struct virtio_mmio *t)
 
 int virtio_mmio_init(struct virtio_mmio *t, uint32_t device_id, uint16_t nr_queues,
 		     uint16_t queue_max, const struct virtio_mmio_ops *ops, void *dev,
-		     const struct guest_mem *gm, void (*set_irq)(void *, int), void *irq_ctx)
+		     const struct guest_mem *gm, device_irq_fn set_irq, void *irq_ctx)
 {
 	static const struct virtio_mmio_ops no_ops;
 	int err;

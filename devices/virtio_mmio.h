@@ -25,8 +25,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "virtq.h"
 #include "../base/mem.h"
+#include "device.h"
+#include "virtq.h"
 
 #define VIRTIO_MMIO_MAGIC     0x74726976 /* "virt" */
 #define VIRTIO_MMIO_VERSION_2 2
@@ -75,7 +76,7 @@ struct virtio_mmio {
 	const struct guest_mem *gm;
 	const struct virtio_mmio_ops *ops;
 	void *dev;
-	void (*set_irq)(void *ctx, int level);
+	device_irq_fn set_irq;
 	void *irq_ctx;
 
 	pthread_mutex_t lock;
@@ -89,7 +90,7 @@ struct virtio_mmio {
  */
 int virtio_mmio_init(struct virtio_mmio *t, uint32_t device_id, uint16_t nr_queues,
 		     uint16_t queue_max, const struct virtio_mmio_ops *ops, void *dev,
-		     const struct guest_mem *gm, void (*set_irq)(void *, int), void *irq_ctx);
+		     const struct guest_mem *gm, device_irq_fn set_irq, void *irq_ctx);
 void virtio_mmio_destroy(struct virtio_mmio *t);
 
 /* Bus handler for the 0x1000 window. */
@@ -101,6 +102,8 @@ void virtio_mmio_signal_used(struct virtio_mmio *t);
 void virtio_mmio_signal_config(struct virtio_mmio *t);
 /* Backend: broken beyond repair -> DEVICE_NEEDS_RESET, and a config interrupt after DRIVER_OK. */
 void virtio_mmio_needs_reset(struct virtio_mmio *t);
+/* The machine's reset: what a driver writing 0 to Status does (4.2.2.1). */
+void virtio_mmio_reset(struct virtio_mmio *t);
 
 /* Transport and queue state on stderr, one line each, prefixed with name (SIGUSR2). */
 void virtio_mmio_dump(struct virtio_mmio *t, const char *name);

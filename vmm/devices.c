@@ -30,7 +30,7 @@ static const struct device_ops *const device_table[] = {
 
 /* --- the host side of devices/device.h ---------------------------------------------------- */
 
-static void *host_irq_line(void *vmm, uint32_t gsi, const char *name)
+static void *host_irq_line(void *vmm, uint32_t gsi, bool level_triggered, const char *name)
 {
 	struct vm *vm = vmm;
 	struct irq_line *l;
@@ -38,7 +38,7 @@ static void *host_irq_line(void *vmm, uint32_t gsi, const char *name)
 	if (vm->nr_lines == VM_MAX_LINES)
 		return NULL;
 	l = &vm->line[vm->nr_lines++];
-	irq_line_init(l, &vm->kvm, gsi, name);
+	irq_line_init(l, &vm->kvm, gsi, level_triggered, name);
 	return l;
 }
 
@@ -66,6 +66,8 @@ static int host_virtio_attach(void *vmm, int slot, struct virtio_mmio *t, int ki
 			   name);
 	if (err)
 		host_ioeventfd(vm, slot, kick_fd, false);
+	else
+		vm->kick_fd[slot] = kick_fd;
 	return err;
 }
 
@@ -77,6 +79,7 @@ static void host_virtio_detach(void *vmm, int slot, int kick_fd)
 
 	if (vm->kvm.vm_fd >= 0)
 		host_ioeventfd(vm, slot, kick_fd, false);
+	vm->kick_fd[slot] = -1;
 }
 
 static void host_power(void *vmm, bool reset)
@@ -88,6 +91,8 @@ static void host_power(void *vmm, bool reset)
 
 int vm_devices_create(struct vm *vm)
 {
+	for (int s = 0; s < MACHINE_MAX_VIRTIO; s++)
+		vm->kick_fd[s] = -1;
 	vm->host = (struct device_host){
 	    .mach = &vm->mach,
 	    .mem = &vm->mem,
@@ -128,6 +133,38 @@ void vm_devices_destroy(struct vm *vm)
 
 		d->ops->destroy(d->dev);
 	}
+	while (vm->nr_lines > 0) /* no device is left to raise one */
+		irq_line_release(&vm->line[--vm->nr_lines]);
+}
+
+void vm_devices_reset(struct vm *vm)
+{
+	for (int i = 0; i < vm->nr_devs; i++)
+		if (vm->dev[i].ops->reset)
+			vm->dev[i].ops->reset(vm->dev[i].dev);
+}
+
+void vm_devices_unplug(struct vm *vm)
+{
+	for (int s = 0; s < vm->mach.nr_virtio; s++)
+		if (vm->kick_fd[s] >= 0)
+			host_ioeventfd(vm, s, vm->kick_fd[s], false);
+	for (int i = 0; i < vm->nr_lines; i++)
+		irq_line_detach(&vm->line[i]);
+}
+
+int vm_devices_plug(struct vm *vm)
+{
+	int err = 0;
+
+	for (int s = 0; s < vm->mach.nr_virtio && !err; s++)
+		if (vm->kick_fd[s] >= 0)
+			err = host_ioeventfd(vm, s, vm->kick_fd[s], true);
+	for (int i = 0; i < vm->nr_lines && !err; i++)
+		err = irq_line_attach(&vm->line[i]);
+	if (err)
+		log_msg("reboot: the devices' eventfds: %s", strerror(-err));
+	return err;
 }
 
 void vm_devices_dump(struct vm *vm)

@@ -70,6 +70,7 @@ int kvm_open(struct kvm *kvm)
 			goto fail;
 		}
 	}
+	kvm->irqfd_resample = kvm_cap(kvm->sys_fd, KVM_CAP_IRQFD_RESAMPLE) > 0;
 	kvm->run_size = ioctl(kvm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	kvm->max_vcpus = kvm_cap(kvm->sys_fd, KVM_CAP_MAX_VCPUS);
 	if (kvm->max_vcpus <= 0)
@@ -152,4 +153,17 @@ int kvm_irq_line(struct kvm *kvm, uint32_t gsi, int level)
 	struct kvm_irq_level irq = {.irq = gsi, .level = level};
 
 	return ioctl(kvm->vm_fd, KVM_IRQ_LINE, &irq) < 0 ? -errno : 0;
+}
+
+int kvm_irqfd(struct kvm *kvm, uint32_t gsi, int fd, int resamplefd, bool assign)
+{
+	struct kvm_irqfd f = {.fd = fd, .gsi = gsi};
+
+	if (!assign)
+		f.flags = KVM_IRQFD_FLAG_DEASSIGN;
+	else if (resamplefd >= 0) {
+		f.flags = KVM_IRQFD_FLAG_RESAMPLE;
+		f.resamplefd = resamplefd;
+	}
+	return ioctl(kvm->vm_fd, KVM_IRQFD, &f) < 0 ? -errno : 0;
 }

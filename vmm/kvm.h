@@ -4,6 +4,7 @@
 #define VMM_KVM_H
 
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../base/mem.h"
@@ -14,6 +15,7 @@ struct kvm {
 	int run_size;		  /* mmap size of struct kvm_run */
 	int max_vcpus;		  /* KVM_CAP_MAX_VCPUS */
 	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID, the template for every vCPU */
+	bool irqfd_resample;	  /* KVM_CAP_IRQFD_RESAMPLE: level lines through an irqfd */
 };
 
 /* Open /dev/kvm and check the API version and capabilities we rely on. */
@@ -24,5 +26,7 @@ void kvm_destroy_vm(struct kvm *kvm);
 void kvm_close(struct kvm *kvm);
 /* Drive a GSI on the in-kernel irqchip. */
 int kvm_irq_line(struct kvm *kvm, uint32_t gsi, int level);
+/* Bind eventfd fd to gsi (resamplefd >= 0: resample mode), or unbind it (assign false). */
+int kvm_irqfd(struct kvm *kvm, uint32_t gsi, int fd, int resamplefd, bool assign);
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vmm: parse the command line, build the VM, run it, map how it ended to
- * an exit status. A guest reboot with --reboot=restart builds it afresh.
+ * an exit status. A guest reboot with --reboot=restart boots it again
+ * (vm_reboot).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +48,12 @@ static void block_host_signals(void)
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout must not kill the VMM */
 }
 
+/* Bad files and options are the user's to fix: exit 2, as for usage. */
+static int failure_status(int err)
+{
+	return err == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_VMM;
+}
+
 static int run(const struct vmm_config *cfg)
 {
 	struct console con;
@@ -55,12 +62,11 @@ static int run(const struct vmm_config *cfg)
 
 	for (int i = 0; i < cfg->nr_serial; i++)
 		has_stdio |= cfg->serial[i].kind == SERIAL_STDIO;
+	if ((err = vm_create(&vm, cfg))) {
+		vm_destroy(&vm);
+		return failure_status(err);
+	}
 	for (;;) {
-		if ((err = vm_create(&vm, cfg))) {
-			vm_destroy(&vm);
-			/* Bad files and options are the user's to fix: exit 2, as for usage. */
-			return err == -EINVAL ? EXIT_USAGE : EXIT_FAILURE_VMM;
-		}
 		if (console_init(&con, has_stdio ? STDIN_FILENO : -1))
 			log_msg("console: %s", strerror(errno));
 		end = vm_run(&vm, &con);
@@ -68,11 +74,16 @@ static int run(const struct vmm_config *cfg)
 		status = vm_exit_status(&vm);
 		if (cfg->stats)
 			vm_print_stats(&vm);
-		vm_destroy(&vm);
 		if (end != VM_RESET || !cfg->reboot_restart || vm.host_signal)
-			return status;
+			break;
 		log_debug("guest reset: restarting");
+		if ((err = vm_reboot(&vm))) {
+			status = failure_status(err);
+			break;
+		}
 	}
+	vm_destroy(&vm);
+	return status;
 }
 
 int main(int argc, char **argv)

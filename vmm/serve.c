@@ -2,7 +2,8 @@
 /*
  * The main thread while the vCPUs run: the console's input into ttyS0, and the host's
  * signals (SIGTERM, SIGINT, SIGHUP end the run; SIGUSR2 prints what the VM is doing),
- * until the run ends. One poll() over stdin, the signalfd and the VM's end eventfd.
+ * and the guest's EOIs on level-triggered lines (vmm/irq.h), until the run ends. One poll()
+ * over the VM's end eventfd, the signalfd, stdin and the lines' resamplefds.
  */
 #include <errno.h>
 #include <poll.h>
@@ -57,20 +58,29 @@ int serve_signalfd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
+enum { P_END, P_SIGNAL, P_STDIN, P_LINES };
+
 void serve_console(struct vm *vm, struct console *con, int sfd)
 {
+	struct pollfd p[P_LINES + VM_MAX_LINES];
+
+	for (int i = 0; i < vm->nr_lines; i++)
+		p[P_LINES + i] =
+		    (struct pollfd){.fd = irq_line_resample_fd(&vm->line[i]), .events = POLLIN};
 	while (!atomic_load(&vm->end)) {
 		int waiting = con->off < con->len; /* the guest has not taken it all */
-		struct pollfd p[3] = {
-		    {.fd = vm->end_fd, .events = POLLIN},
-		    {.fd = sfd, .events = POLLIN},
-		    {.fd = (con->eof || waiting) ? -1 : con->in_fd, .events = POLLIN},
-		};
 		struct signalfd_siginfo si;
 
-		if (poll(p, 3, waiting ? 5 : -1) < 0 && errno != EINTR)
+		p[P_END] = (struct pollfd){.fd = vm->end_fd, .events = POLLIN};
+		p[P_SIGNAL] = (struct pollfd){.fd = sfd, .events = POLLIN};
+		p[P_STDIN] = (struct pollfd){.fd = (con->eof || waiting) ? -1 : con->in_fd,
+					     .events = POLLIN};
+		if (poll(p, P_LINES + vm->nr_lines, waiting ? 5 : -1) < 0 && errno != EINTR)
 			break;
-		if (p[1].revents & POLLIN && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		for (int i = 0; i < vm->nr_lines; i++)
+			if (p[P_LINES + i].revents & POLLIN)
+				irq_line_resample(&vm->line[i]);
+		if (p[P_SIGNAL].revents & POLLIN && read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGUSR2) { /* a person asking what the VM is doing */
 				vm_print_stats(vm);
 				continue;
@@ -78,7 +88,7 @@ void serve_console(struct vm *vm, struct console *con, int sfd)
 			vm->host_signal = si.ssi_signo;
 			vm_request_end(vm, VM_SIGNAL, si.ssi_signo);
 		}
-		if (p[2].revents & (POLLIN | POLLHUP | POLLERR) || waiting)
+		if (p[P_STDIN].revents & (POLLIN | POLLHUP | POLLERR) || waiting)
 			serve_feed(vm, con);
 	}
 }

@@ -235,11 +235,30 @@ int vm_machine_init(struct machine_desc *m, const struct vmm_config *cfg)
 	return err;
 }
 
-int vm_create(struct vm *vm, const struct vmm_config *cfg)
+/*
+ * RAM filled from the user's files and the firmware builders, then KVM's VM over it, the
+ * devices (made, or plugged into it again on a reboot), and the vCPUs.
+ */
+static int vm_boot(struct vm *vm, int (*devices)(struct vm *))
 {
 	struct kernel_image k;
 	struct boot_info bi = {0};
 	uint64_t boot_arg = 0;
+	int err;
+
+	if ((err = vm_load_images(vm, &k, &bi)) || (err = vm_load_firmware(vm, &k, &bi, &boot_arg)))
+		return err;
+	if ((err = kvm_create_vm(&vm->kvm, &vm->mem))) {
+		log_msg("KVM VM: %s", strerror(-err));
+		return err;
+	}
+	if ((err = devices(vm)))
+		return err;
+	return vm_add_vcpus(vm, &k, boot_arg);
+}
+
+int vm_create(struct vm *vm, const struct vmm_config *cfg)
+{
 	int err;
 
 	memset(vm, 0, sizeof(*vm));
@@ -263,17 +282,40 @@ int vm_create(struct vm *vm, const struct vmm_config *cfg)
 		log_msg("guest RAM: %s", strerror(-err));
 		return err;
 	}
-	if ((err = vm_load_images(vm, &k, &bi)))
-		return err;
-	if ((err = vm_load_firmware(vm, &k, &bi, &boot_arg)))
-		return err;
-	if ((err = kvm_create_vm(&vm->kvm, &vm->mem))) {
-		log_msg("KVM VM: %s", strerror(-err));
-		return err;
-	}
-	if ((err = vm_devices_create(vm)))
-		return err;
-	return vm_add_vcpus(vm, &k, boot_arg);
+	return vm_boot(vm, vm_devices_create);
+}
+
+static void vm_destroy_vcpus(struct vm *vm)
+{
+	for (int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_destroy(vm->vcpu[i]);
+	vm->nr_vcpus = 0;
+}
+
+/*
+ * Reset in place, as QEMU does, for the host side: a run that reboots its guest keeps one
+ * lock on each image (no other VMM can take it between two boots, and our own reopen
+ * cannot fail) and one log per --serial file. KVM has no call that resets a VM, so its side
+ * is made afresh, which is exactly power-on: irqchip, PIT, LAPICs and MSRs (kvmclock among
+ * them, which would otherwise go on writing into the new boot's RAM). RAM is zeroed and
+ * everything the user's files put there is loaded again.
+ */
+int vm_reboot(struct vm *vm)
+{
+	uint64_t n;
+
+	vm_destroy_vcpus(vm);
+	vm_devices_reset(vm); /* every vCPU stopped: nothing else touches the devices */
+	vm_devices_unplug(vm);
+	kvm_destroy_vm(&vm->kvm);
+	guest_mem_clear(&vm->mem);
+	free(vm->cmdline);
+	vm->cmdline = NULL;
+	if (read(vm->end_fd, &n, sizeof(n)) < 0) /* the last run's end, seen */
+		return -errno;
+	vm->end_code = 0;
+	atomic_store(&vm->end, VM_RUNNING);
+	return vm_boot(vm, vm_devices_plug);
 }
 
 /* Every interrupt line we drive, with its IOAPIC pin as KVM holds it. */
@@ -332,9 +374,7 @@ void vm_print_stats(struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
-	for (int i = 0; i < vm->nr_vcpus; i++)
-		vcpu_destroy(vm->vcpu[i]);
-	vm->nr_vcpus = 0;
+	vm_destroy_vcpus(vm);
 	vm_devices_destroy(vm); /* virtio-blk flushes: what the guest wrote reaches the image */
 	free(vm->cmdline);
 	vm->cmdline = NULL;

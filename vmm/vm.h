@@ -64,7 +64,8 @@ struct vm {
 	int nr_devs;
 	struct irq_line line[VM_MAX_LINES]; /* the devices' interrupt lines */
 	int nr_lines;
-	char *cmdline; /* the user's, plus virtio_mmio.device= for each device */
+	int kick_fd[MACHINE_MAX_VIRTIO]; /* each virtio slot's ioeventfd, -1 if none */
+	char *cmdline;			 /* the user's, plus virtio_mmio.device= for each device */
 	struct vcpu *vcpu[MACHINE_MAX_CPUS];
 	int nr_vcpus;
 
@@ -81,6 +82,11 @@ struct vm {
  */
 int vm_machine_init(struct machine_desc *m, const struct vmm_config *cfg);
 int vm_create(struct vm *vm, const struct vmm_config *cfg);
+/*
+ * After a guest reset (--reboot=restart): the machine from power-on again, the host side
+ * (open images and their locks, --serial files, I/O threads) kept. 0 or -errno, logged.
+ */
+int vm_reboot(struct vm *vm);
 struct console;
 /* Run until the guest or the host ends it, serving the console; returns the enum vm_end. */
 int vm_run(struct vm *vm, struct console *con);
@@ -98,6 +104,11 @@ int vm_exit_status(struct vm *vm);
 int vm_devices_create(struct vm *vm);
 void vm_devices_destroy(struct vm *vm);
 void vm_devices_dump(struct vm *vm);
+/* A reboot: every device back to power-on state, in table order. */
+void vm_devices_reset(struct vm *vm);
+/* The irqfds and ioeventfds out of KVM's VM before it goes, and into the next one. */
+void vm_devices_unplug(struct vm *vm);
+int vm_devices_plug(struct vm *vm);
 /* ttyS0, which the console feeds; NULL without one. */
 struct serial *vm_console_uart(struct vm *vm);
 

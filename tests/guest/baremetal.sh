@@ -82,6 +82,27 @@ t_restart() {
 }
 check "--reboot=restart boots again; SIGTERM -> 143" t_restart
 
+# A reboot resets the devices in place: the --serial file keeps every boot's log, and the
+# image stays locked between boots, so a second VMM is refused whenever it comes.
+t_restart_in_place() {
+	local st boots
+	truncate -s 1M "$T/rr.img"
+	"$VMM" --kernel "$GUEST" --cmdline action=reset --reboot=restart --disk "$T/rr.img" \
+		--serial "file:$T/rr.log" >"$T/out" 2>"$T/err" </dev/null &
+	local pid=$!
+	for _ in $(seq 100); do
+		[ -f "$T/rr.log" ] && [ "$(grep -c GUEST-RESET "$T/rr.log")" -ge 3 ] && break
+		sleep 0.1
+	done
+	timeout 10 "$VMM" --kernel "$GUEST" --disk "$T/rr.img" >"$T/out2" 2>&1 </dev/null
+	st=$?
+	boots=$(grep -c GUEST-RESET "$T/rr.log")
+	kill -TERM $pid
+	wait $pid
+	[ "$boots" -ge 3 ] && [ $st -eq 2 ] && grep -q "rr.img" "$T/out2"
+}
+check "--reboot=restart keeps the --serial file and the image lock across boots" t_restart_in_place
+
 t_echo() {
 	printf 'typed line\n' | timeout 60 "$VMM" --kernel "$GUEST" --cmdline action=echo \
 		>"$T/out" 2>"$T/err" && has "GUEST-ECHO typed line"
@@ -246,7 +267,7 @@ t_usr2() {
 		grep -qE "^vmm: vcpu0: lapic: id 0 tpr 0 irr .* isr " "$T/err" &&
 		grep -qE "^vmm: vcpu0: KVM counters: (exits=[0-9]+|not offered)" "$T/err" &&
 		grep -qE "^vmm: ttyS0: gsi 4: raised [0-9]+ lowered [0-9]+.*; ioapic: vector " "$T/err" &&
-		grep -qE "^vmm: vda: gsi 16: raised 0 lowered 0; ioapic: " "$T/err"
+		grep -qE "^vmm: vda: gsi 16: raised 0 lowered 0; level, irqfd resampled 0; ioapic: " "$T/err"
 }
 check "SIGUSR2 prints exit counts, vCPU, interrupt line and virtio queue state; the VM runs on" t_usr2
 
