@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The device table, and what the VMM offers every device (devices/device.h).
+ * The device table, the machine description the command line asks for, and what the VMM
+ * offers every device (devices/device.h).
  *
  * Table order is creation order, reversed for teardown: the disks' images are opened
  * (and locked) before any --serial file is created, so a bad image leaves nothing behind
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include <linux/virtio_ids.h>
 #include <linux/virtio_mmio.h>
 
 #include "../base/layout.h"
@@ -27,6 +29,23 @@ static const struct device_ops *const device_table[] = {
     &serial_device,
 };
 #define NR_DEVICE_TYPES (sizeof(device_table) / sizeof(device_table[0]))
+
+/* --- the machine the command line describes ------------------------------------------------ */
+
+int vm_machine_init(struct machine_desc *m, const struct vmm_config *cfg)
+{
+	int err = machine_init(m, cfg->mem, cfg->cpus, cfg->nr_serial);
+
+	for (int i = 0; i < m->nr_serial; i++)
+		m->serial[i].cfg = &cfg->serial[i];
+	for (int i = 0; i < cfg->nr_disks && !err; i++) {
+		int slot = machine_add_virtio(m, VIRTIO_ID_BLOCK, &cfg->disk[i]);
+
+		if (slot < 0)
+			err = slot;
+	}
+	return err;
+}
 
 /* --- the host side of devices/device.h ---------------------------------------------------- */
 

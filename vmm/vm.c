@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/virtio_ids.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -220,21 +219,6 @@ static int vm_add_vcpus(struct vm *vm, const struct kernel_image *k, uint64_t bo
 	return vcpu_set_boot_regs(vm->vcpu[0], k, boot_arg);
 }
 
-int vm_machine_init(struct machine_desc *m, const struct vmm_config *cfg)
-{
-	int err = machine_init(m, cfg->mem, cfg->cpus, cfg->nr_serial);
-
-	for (int i = 0; i < m->nr_serial; i++)
-		m->serial[i].cfg = &cfg->serial[i];
-	for (int i = 0; i < cfg->nr_disks && !err; i++) {
-		int slot = machine_add_virtio(m, VIRTIO_ID_BLOCK, &cfg->disk[i]);
-
-		if (slot < 0)
-			err = slot;
-	}
-	return err;
-}
-
 /*
  * RAM filled from the user's files and the firmware builders, then KVM's VM over it, the
  * devices (made, or plugged into it again on a reboot), and the vCPUs.
@@ -375,7 +359,7 @@ void vm_print_stats(struct vm *vm)
 void vm_destroy(struct vm *vm)
 {
 	vm_destroy_vcpus(vm);
-	vm_devices_destroy(vm); /* virtio-blk flushes: what the guest wrote reaches the image */
+	vm_devices_destroy(vm); /* the disks flush: what the guest wrote reaches the image */
 	free(vm->cmdline);
 	vm->cmdline = NULL;
 	kvm_close(&vm->kvm);

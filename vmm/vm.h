@@ -78,7 +78,8 @@ struct vm {
 
 /*
  * The machine the command line describes: RAM, vCPUs, UARTs and a virtio-mmio slot per
- * --disk. Shared by vm_create and --dump-dtb, so the dumped tree is the booted one.
+ * --disk (vmm/devices.c, beside the table that makes them). Shared by vm_create and
+ * --dump-dtb, so the dumped tree is the booted one.
  */
 int vm_machine_init(struct machine_desc *m, const struct vmm_config *cfg);
 int vm_create(struct vm *vm, const struct vmm_config *cfg);
