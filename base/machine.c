@@ -31,6 +31,7 @@ int machine_init(struct machine_desc *m, uint64_t ram_size, int nr_cpus, int nr_
 	m->nr_serial = nr_serial;
 	m->pm_sleep_ctl = PM_SLEEP_CTL_PORT;
 	m->pm_reset = PM_RESET_PORT;
+	m->pci_conf_port = PCI_CONF_PORT;
 	return 0;
 }
 
@@ -50,6 +51,28 @@ bool machine_valid(const struct machine_desc *m)
 		if (m->virtio[i].base > LAYOUT_4G - LAYOUT_VIRTIO_MMIO_SIZE)
 			return false;
 	return true;
+}
+
+static bool ranges_overlap(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+const char *machine_port_user(const struct machine_desc *m, uint32_t port, uint32_t len)
+{
+	static const char *const tty[MACHINE_MAX_SERIAL] = {"ttyS0", "ttyS1", "ttyS2", "ttyS3"};
+
+	for (int i = 0; i < m->nr_serial; i++)
+		if (ranges_overlap(port, len, m->serial[i].port, 8))
+			return tty[i];
+	if (ranges_overlap(port, len, m->pm_sleep_ctl, 2) ||
+	    ranges_overlap(port, len, m->pm_reset, 1))
+		return "acpi-power";
+	if (m->pci_conf_port && ranges_overlap(port, len, m->pci_conf_port, PCI_CONF_SIZE))
+		return "pci-config";
+	if (m->debug_exit_size && ranges_overlap(port, len, m->debug_exit_port, m->debug_exit_size))
+		return "isa-debug-exit";
+	return NULL;
 }
 
 int machine_add_virtio(struct machine_desc *m, uint32_t device_id, const void *cfg)

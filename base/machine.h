@@ -47,12 +47,30 @@ struct machine_desc {
 	/* ACPI power registers (HW-reduced ACPI), I/O ports; see devices/power.c */
 	uint16_t pm_sleep_ctl; /* SLEEP_CONTROL_REG; SLEEP_STATUS_REG is +1 */
 	uint16_t pm_reset;     /* RESET_REG, value PM_RESET_VALUE */
+	/*
+	 * The ports of QEMU's conventions for bare-metal guests: its isa-debug-exit
+	 * (devices/debug_exit.c: a write of v ends the run with status (v << 1) | 1), none when
+	 * debug_exit_size is 0; the Bochs/QEMU debug console (devices/debugcon.c), none when
+	 * debugcon_port is 0; and PCI configuration mechanism #1 (devices/pci_none.c), which
+	 * answers "no device".
+	 */
+	uint16_t debug_exit_port;
+	uint8_t debug_exit_size;
+	uint16_t debugcon_port;
+	const void *debugcon_cfg; /* a struct serial_cfg: where its bytes go */
+	uint16_t pci_conf_port;	  /* CONFIG_ADDRESS; CONFIG_DATA is +4 */
 };
 
 #define PM_SLEEP_CTL_PORT 0x600
 #define PM_RESET_PORT	  0x604
 #define PM_RESET_VALUE	  0x1
 #define PM_S5_TYPE	  5 /* SLP_TYP of \_S5 */
+
+#define DEBUG_EXIT_PORT 0xf4 /* QEMU's -device isa-debug-exit,iobase=0xf4,iosize=4 */
+#define DEBUG_EXIT_SIZE 4
+#define DEBUGCON_PORT	0xe9 /* QEMU's -debugcon default iobase */
+#define PCI_CONF_PORT	0xcf8
+#define PCI_CONF_SIZE	8
 
 /* virtio-mmio devices take GSIs 16..23: IOAPIC pins no ISA device claims. */
 #define MACHINE_VIRTIO_GSI 16
@@ -74,6 +92,12 @@ int machine_init(struct machine_desc *m, uint64_t ram_size, int nr_cpus, int nr_
  * ISA IRQs for the UARTs, virtio windows below 4 GiB). machine_init's output always is.
  */
 bool machine_valid(const struct machine_desc *m);
+
+/*
+ * Which of m's own I/O ports [port, port + len) would overlap ("ttyS0", "acpi-power",
+ * "pci-config"), or NULL: the check for ports the user places (--debug-exit, --debugcon).
+ */
+const char *machine_port_user(const struct machine_desc *m, uint32_t port, uint32_t len);
 
 /* Give a virtio-mmio device the next 4 KiB window and GSI; its index or -ENOSPC. */
 int machine_add_virtio(struct machine_desc *m, uint32_t device_id, const void *cfg);

@@ -22,7 +22,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include "../base/bus.h"
+#include "../base/log.h"
 #include "../base/machine.h"
 #include "../base/mem.h"
 
@@ -53,6 +56,8 @@ struct device_host {
 	void (*virtio_detach)(void *vmm, int slot, int kick_fd);
 	/* The guest asked to power off (reset false) or to reset. */
 	void (*power)(void *vmm, bool reset);
+	/* The guest asked to end the run with this exit status (isa-debug-exit). */
+	void (*exit)(void *vmm, int status);
 };
 
 struct device_ops {
@@ -75,5 +80,16 @@ struct device_ops {
 	/* SIGUSR2 and --stats: its state on stderr, "vmm: <name>: ..." lines. May be NULL. */
 	void (*dump)(void *dev);
 };
+
+/* A device's bus range, or one line naming the device, the address and why not; -errno. */
+static inline int device_claim(const struct device_host *h, enum bus_space space, uint64_t base,
+			       uint64_t len, bus_handler_t fn, void *opaque, const char *name)
+{
+	int err = bus_register(h->bus, space, base, len, fn, opaque, name);
+
+	if (err)
+		log_msg("%s at %#llx: %s", name, (unsigned long long)base, strerror(-err));
+	return err;
+}
 
 #endif

@@ -90,11 +90,9 @@ static int power_dev_create(const struct device_host *h, int i, void **dev)
 		return -ENOMEM;
 	d->h = h;
 	d->p = (struct power){.event = power_dev_event, .ctx = d};
-	if ((err = bus_register(h->bus, BUS_PIO, m->pm_sleep_ctl, 2, power_sleep_io, &d->p,
+	if ((err = device_claim(h, BUS_PIO, m->pm_sleep_ctl, 2, power_sleep_io, &d->p,
 				"acpi-sleep")) ||
-	    (err = bus_register(h->bus, BUS_PIO, m->pm_reset, 1, power_reset_io, &d->p,
-				"acpi-reset"))) {
-		log_msg("acpi power registers: %s", strerror(-err));
+	    (err = device_claim(h, BUS_PIO, m->pm_reset, 1, power_reset_io, &d->p, "acpi-reset"))) {
 		free(d);
 		return err;
 	}

@@ -401,8 +401,7 @@ struct serial_dev {
 	int out_fd; /* ours to close when it is a --serial file */
 };
 
-/* Where --serial sent this UART: stdout, a file (truncated) or nowhere (-1). */
-static int serial_open_out(const struct serial_cfg *c)
+int serial_cfg_open(const struct serial_cfg *c)
 {
 	switch (c ? c->kind : SERIAL_STDIO) {
 	case SERIAL_STDIO:
@@ -440,7 +439,7 @@ static int serial_dev_create(const struct device_host *h, int i, void **dev)
 	if (!sd)
 		return -ENOMEM;
 	snprintf(name, sizeof(name), "ttyS%d", i);
-	sd->out_fd = serial_open_out(c);
+	sd->out_fd = serial_cfg_open(c);
 	if (c && c->kind == SERIAL_FILE && sd->out_fd < 0) {
 		err = -errno;
 		log_msg("--serial file:%s: %s", c->path, strerror(errno));

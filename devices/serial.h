@@ -23,6 +23,12 @@ struct serial_cfg {
 	const char *path;
 };
 
+/*
+ * Where a serial_cfg sends output: stdout, a file (created or truncated) or nowhere (-1,
+ * which is also a failure to open the file: errno says). Shared with the debug console.
+ */
+int serial_cfg_open(const struct serial_cfg *c);
+
 /* out_fd < 0 discards output. Returns NULL with errno set on failure. */
 struct serial *serial_create(int out_fd, device_irq_fn set_irq, void *irq_ctx);
 void serial_destroy(struct serial *s);

@@ -225,6 +225,42 @@ static enum cli_result opt_reboot(struct vmm_config *cfg, const char *arg, char 
 	return CLI_RUN;
 }
 
+/* "auto", "on", "off" or "IOBASE[,IOSIZE]" as QEMU's isa-debug-exit,iobase=,iosize= */
+static enum cli_result opt_debug_exit(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	unsigned long base, size = DEBUG_EXIT_SIZE;
+	char *end;
+
+	cfg->debug_exit_port = DEBUG_EXIT_PORT;
+	cfg->debug_exit_size = DEBUG_EXIT_SIZE;
+	if (!strcmp(arg, "auto") || !strcmp(arg, "on") || !strcmp(arg, "off")) {
+		cfg->debug_exit = !strcmp(arg, "auto") ? DEBUG_EXIT_AUTO
+				  : !strcmp(arg, "on") ? DEBUG_EXIT_ON
+						       : DEBUG_EXIT_OFF;
+		return CLI_RUN;
+	}
+	errno = 0;
+	base = strtoul(arg, &end, 0);
+	if (!errno && end != arg && *end == ',')
+		size = strtoul(end + 1, &end, 0);
+	if (errno || end == arg || *end || base > 0xffff || (size != 1 && size != 2 && size != 4) ||
+	    base + size > 0x10000)
+		return fail(err, n,
+			    "--debug-exit %s: want auto, on, off or IOBASE[,IOSIZE] (1, 2 or 4)",
+			    arg);
+	cfg->debug_exit = DEBUG_EXIT_ON;
+	cfg->debug_exit_port = (uint16_t)base;
+	cfg->debug_exit_size = (uint8_t)size;
+	return CLI_RUN;
+}
+
+static enum cli_result opt_debugcon(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	if (parse_serial(arg, &cfg->debugcon))
+		return fail(err, n, "--debugcon %s: want stdio, file:PATH or none", arg);
+	return CLI_RUN;
+}
+
 static enum cli_result opt_dump_dtb(struct vmm_config *cfg, const char *arg, char *err, size_t n)
 {
 	(void)err, (void)n;
@@ -278,6 +314,12 @@ static const struct cli_option cli_options[] = {
     {"serial", 0, "stdio|file:PATH|none", "once per UART: ttyS0 (default stdio), then ttyS1..ttyS3",
      opt_serial},
     {"reboot", 0, "exit|restart", "what a guest reboot does (default exit, status 0)", opt_reboot},
+    {"debug-exit", 0, "auto|on|off|IOBASE[,IOSIZE]",
+     "QEMU's isa-debug-exit: a write of V exits with status (V<<1)|1 (auto: at 0xf4 for guests "
+     "that are not Linux)",
+     opt_debug_exit},
+    {"debugcon", 0, "stdio|file:PATH|none", "the debug console at port 0xe9 (default none)",
+     opt_debugcon},
     {"dump-dtb", 0, "FILE", "write the machine's device tree and exit", opt_dump_dtb},
     {"stats", 0, NULL, "print exit counters, vCPU and interrupt state when the VM ends", opt_stats},
     {"trace", 0, NULL, "log every exit to stderr (slow: for learning and debugging)", opt_trace},
@@ -307,7 +349,8 @@ void cli_usage(FILE *f)
 	}
 	fputs("\nConsole: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
 	      "Exit status: 0 guest powered off or rebooted; 1 VMM failure; 2 usage error;\n"
-	      "4 guest triple fault; 6 KVM error; 128+N host signal N.\n",
+	      "4 guest triple fault; 6 KVM error; 128+N host signal N; odd: the guest's\n"
+	      "isa-debug-exit.\n",
 	      f);
 }
 
@@ -334,6 +377,9 @@ enum cli_result cli_parse(int argc, char **argv, struct vmm_config *cfg, char *e
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mem = CLI_DEFAULT_MEM;
 	cfg->cpus = 1;
+	cfg->debug_exit_port = DEBUG_EXIT_PORT;
+	cfg->debug_exit_size = DEBUG_EXIT_SIZE;
+	cfg->debugcon.kind = SERIAL_NONE;
 	optind = 0; /* GNU: full re-initialisation, so tests may parse many times */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {

@@ -22,6 +22,11 @@ struct vmm_config {
 	struct disk_cfg disk[MACHINE_MAX_VIRTIO];
 	int nr_disks;
 	int reboot_restart;
+	/* isa-debug-exit: auto is on at DEBUG_EXIT_PORT for guests that are not Linux. */
+	enum { DEBUG_EXIT_AUTO, DEBUG_EXIT_OFF, DEBUG_EXIT_ON } debug_exit;
+	uint16_t debug_exit_port;
+	uint8_t debug_exit_size;
+	struct serial_cfg debugcon; /* SERIAL_NONE: no debug console */
 	const char *dump_dtb;
 	int stats;
 	int trace;

@@ -17,6 +17,9 @@
 
 #include "../base/layout.h"
 #include "../base/log.h"
+#include "../devices/debug_exit.h"
+#include "../devices/debugcon.h"
+#include "../devices/pci_none.h"
 #include "../devices/power.h"
 #include "../devices/serial.h"
 #include "../devices/virtio_blk.h"
@@ -24,13 +27,23 @@
 #include "vm.h"
 
 static const struct device_ops *const device_table[] = {
-    &power_device,
-    &virtio_blk_device,
-    &serial_device,
+    &power_device,    &virtio_blk_device, &debug_exit_device,
+    &pci_none_device, &serial_device,	  &debugcon_device,
 };
 #define NR_DEVICE_TYPES (sizeof(device_table) / sizeof(device_table[0]))
 
 /* --- the machine the command line describes ------------------------------------------------ */
+
+/* A port the user placed, checked against the machine's own: one line naming both. */
+static int vm_place_port(const struct machine_desc *m, const char *opt, uint32_t port, uint32_t len)
+{
+	const char *user = machine_port_user(m, port, len);
+
+	if (!user)
+		return 0;
+	log_msg("%s %#x: overlaps the ports of %s", opt, port, user);
+	return -EINVAL;
+}
 
 int vm_machine_init(struct machine_desc *m, const struct vmm_config *cfg)
 {
@@ -44,7 +57,21 @@ int vm_machine_init(struct machine_desc *m, const struct vmm_config *cfg)
 		if (slot < 0)
 			err = slot;
 	}
+	if (!err && cfg->debug_exit == DEBUG_EXIT_ON &&
+	    !(err = vm_place_port(m, "--debug-exit", cfg->debug_exit_port, cfg->debug_exit_size)))
+		vm_debug_exit_on(m, cfg);
+	if (!err && cfg->debugcon.kind != SERIAL_NONE &&
+	    !(err = vm_place_port(m, "--debugcon", DEBUGCON_PORT, 1))) {
+		m->debugcon_port = DEBUGCON_PORT;
+		m->debugcon_cfg = &cfg->debugcon;
+	}
 	return err;
+}
+
+void vm_debug_exit_on(struct machine_desc *m, const struct vmm_config *cfg)
+{
+	m->debug_exit_port = cfg->debug_exit_port;
+	m->debug_exit_size = cfg->debug_exit_size;
 }
 
 /* --- the host side of devices/device.h ---------------------------------------------------- */
@@ -106,6 +133,11 @@ static void host_power(void *vmm, bool reset)
 	vm_request_end(vmm, reset ? VM_RESET : VM_POWEROFF, 0);
 }
 
+static void host_exit(void *vmm, int status)
+{
+	vm_request_end(vmm, VM_GUEST_EXIT, status);
+}
+
 /* --- the table, walked ---------------------------------------------------------------------- */
 
 int vm_devices_create(struct vm *vm)
@@ -122,6 +154,7 @@ int vm_devices_create(struct vm *vm)
 	    .virtio_attach = host_virtio_attach,
 	    .virtio_detach = host_virtio_detach,
 	    .power = host_power,
+	    .exit = host_exit,
 	};
 	for (size_t t = 0; t < NR_DEVICE_TYPES; t++) {
 		const struct device_ops *ops = device_table[t];

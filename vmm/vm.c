@@ -232,6 +232,10 @@ static int vm_boot(struct vm *vm, int (*devices)(struct vm *))
 
 	if ((err = vm_load_images(vm, &k, &bi)) || (err = vm_load_firmware(vm, &k, &bi, &boot_arg)))
 		return err;
+	/* Linux has no use for isa-debug-exit; test guests written for QEMU end through it. */
+	if (vm->cfg->debug_exit == DEBUG_EXIT_AUTO && k.kind != KERNEL_BZIMAGE &&
+	    k.kind != KERNEL_PVH)
+		vm_debug_exit_on(&vm->mach, vm->cfg);
 	if ((err = kvm_create_vm(&vm->kvm, &vm->mem))) {
 		log_msg("KVM VM: %s", strerror(-err));
 		return err;

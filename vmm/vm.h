@@ -82,6 +82,8 @@ struct vm {
  * --dump-dtb, so the dumped tree is the booted one.
  */
 int vm_machine_init(struct machine_desc *m, const struct vmm_config *cfg);
+/* --debug-exit's ports in m: given, or chosen by --debug-exit=auto for the kernel loaded. */
+void vm_debug_exit_on(struct machine_desc *m, const struct vmm_config *cfg);
 int vm_create(struct vm *vm, const struct vmm_config *cfg);
 /*
  * After a guest reset (--reboot=restart): the machine from power-on again, the host side

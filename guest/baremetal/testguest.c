@@ -12,6 +12,9 @@
  *   com2      print a line on COM2 (0x2f8), the VMM's second --serial
  *   ins       `rep insb` 64 bytes from an unclaimed port: KVM batches string input
  *             into one exit with count > 1; every byte must read as all-ones
+ *   exit      write n to isa-debug-exit (port 0xf4, 32-bit): QEMU's status (n << 1) | 1
+ *   debugcon  read port 0xe9 (QEMU answers 0xe9), then print a line through it
+ *   pci       probe PCI configuration mechanism #1 as Linux's pci_check_type1 does
  */
 #include "kit.h"
 
@@ -124,6 +127,38 @@ static void do_com2(void)
 	}
 }
 
+static void do_exit(uint32_t v)
+{
+	outl(0xf4, v);
+	serial_puts("GUEST-STILL-RUNNING\n"); /* no isa-debug-exit: power off instead */
+}
+
+static void do_debugcon(void)
+{
+	serial_puts("GUEST-DEBUGCON-READ ");
+	serial_puthex(inb(0xe9));
+	serial_puts("\n");
+	for (const char *p = "GUEST-DEBUGCON hello\n"; *p; p++)
+		outb(0xe9, *p);
+}
+
+/* arch/x86/pci/direct.c, pci_check_type1(): the address register must read back. */
+static void do_pci(void)
+{
+	uint32_t tmp, back;
+
+	outb(0xcfb, 0x01);
+	tmp = inl(0xcf8);
+	outl(0xcf8, 0x80000000);
+	back = inl(0xcf8);
+	outl(0xcf8, tmp);
+	outl(0xcf8, 0x80000000); /* bus 0, device 0, function 0: vendor and device IDs */
+	serial_puts(back == 0x80000000 ? "GUEST-PCI type1" : "GUEST-PCI none");
+	serial_puts(" id=");
+	serial_puthex(inl(0xcfc));
+	serial_puts("\n");
+}
+
 void guest_main(struct hvm_start_info *si)
 {
 	const char *action = cmdline_arg(si, "action");
@@ -150,6 +185,12 @@ void guest_main(struct hvm_start_info *si)
 		do_ins();
 	else if (streq(action, "pio") || streq(action, "mmio"))
 		do_bench(streq(action, "mmio"), n);
+	else if (streq(action, "exit"))
+		do_exit((uint32_t)n);
+	else if (streq(action, "debugcon"))
+		do_debugcon();
+	else if (streq(action, "pci"))
+		do_pci();
 	else
 		serial_puts("GUEST-UNKNOWN-ACTION\n");
 }

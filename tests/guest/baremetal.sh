@@ -103,6 +103,66 @@ t_restart_in_place() {
 }
 check "--reboot=restart keeps the --serial file and the image lock across boots" t_restart_in_place
 
+# QEMU as the reference for its own conventions: the same guest under
+# qemu-system-x86_64 -accel kvm (its -kernel boots our PVH guest too). qrun NAME ARGS...:
+# stdout (serial) to $T/q.out, exit status in $T/q.st.
+qrun() {
+	local name=$1
+	shift
+	timeout 60 qemu-system-x86_64 -accel kvm -M pc -m 256M -display none -no-user-config \
+		-nodefaults -serial stdio -no-reboot -kernel "$GUEST" \
+		-device isa-debug-exit,iobase=0xf4,iosize=4 "$@" >"$T/q.out" 2>"$T/q.err" </dev/null
+	echo $? >"$T/q.st"
+	grep -q "Could not access KVM\|failed to initialize kvm" "$T/q.err" &&
+		echo "# $name: QEMU cannot use /dev/kvm" >>"$T/err"
+	return 0
+}
+
+# isa-debug-exit: (v << 1) | 1 as QEMU's, for a write of 0, 5 and 127 (status 1, 11, 255);
+# the VMM ends the run the ordinary way (the guest powers off if the port is not there)
+t_debug_exit() {
+	local v want
+	for v in 0 5 127; do
+		want=$(((v << 1 | 1) & 255))
+		run "exit $v" $want --kernel "$GUEST" --debug-exit on --cmdline "action=exit n=$v" ||
+			return 1
+		qrun "exit $v" -append "action=exit n=$v"
+		[ "$(cat "$T/q.st")" = $want ] || { echo "# QEMU: $(cat "$T/q.st")" >>"$T/err"; return 1; }
+	done
+	run "exit moved" 11 --kernel "$GUEST" --debug-exit 0x501,1 --cmdline "action=exit n=5" &&
+		has GUEST-STILL-RUNNING
+	run "exit off" 0 --kernel "$GUEST" --debug-exit off --cmdline "action=exit n=5" &&
+		has GUEST-STILL-RUNNING &&
+		run "exit auto, PVH" 0 --kernel "$GUEST" --cmdline "action=exit n=5" &&
+		run "exit on ttyS0" 2 --kernel "$GUEST" --debug-exit 0x3fc --cmdline action=hello &&
+		has "--debug-exit 0x3fc: overlaps the ports of ttyS0" err && [ ! -s "$T/out" ] &&
+		run "exit bad" 2 --kernel "$GUEST" --debug-exit 0xf4,3 && has "want auto, on" err
+}
+check "isa-debug-exit: status (v<<1)|1 as QEMU's; moved, off, auto off for PVH; bad ports" \
+	t_debug_exit
+
+# debugcon: the readback and the bytes as QEMU's -debugcon gives them
+t_debugcon() {
+	run debugcon 0 --kernel "$GUEST" --debugcon "file:$T/dc" --cmdline action=debugcon &&
+		has "GUEST-DEBUGCON-READ 0x00000000000000e9" &&
+		[ "$(cat "$T/dc")" = "GUEST-DEBUGCON hello" ] || return 1
+	qrun debugcon -debugcon "file:$T/qdc" -append action=debugcon
+	grep -q "GUEST-DEBUGCON-READ 0x00000000000000e9" "$T/q.out" && cmp -s "$T/dc" "$T/qdc" &&
+		run "no debugcon" 0 --kernel "$GUEST" --cmdline action=debugcon &&
+		has "GUEST-DEBUGCON-READ 0x00000000000000ff"
+}
+check "--debugcon: port 0xe9 reads 0xe9 and prints what QEMU's prints; absent reads 0xff" \
+	t_debugcon
+
+# PCI configuration ports: "no PCI" to Linux's type-1 probe, counted, never logged as unclaimed
+t_pci() {
+	run pci 0 --kernel "$GUEST" --stats --cmdline action=pci &&
+		has "GUEST-PCI none id=0x00000000ffffffff" &&
+		grep -qE "^vmm: pci-config: no PCI; [1-9][0-9]* reads, [1-9][0-9]* writes" "$T/err" &&
+		has "unclaimed pio=0 " err
+}
+check "PCI config ports answer no device, quietly and counted" t_pci
+
 t_echo() {
 	printf 'typed line\n' | timeout 60 "$VMM" --kernel "$GUEST" --cmdline action=echo \
 		>"$T/out" 2>"$T/err" && has "GUEST-ECHO typed line"
