@@ -12,7 +12,8 @@
  *   com2      print a line on COM2 (0x2f8), the VMM's second --serial
  *   ins       `rep insb` 64 bytes from an unclaimed port: KVM batches string input
  *             into one exit with count > 1; every byte must read as all-ones
- *   exit      write n to isa-debug-exit (port 0xf4, 32-bit): QEMU's status (n << 1) | 1
+ *   exit      write n to isa-debug-exit (port 0xf4, or port=P, 32-bit): QEMU's status
+ *             (n << 1) | 1
  *   debugcon  read port 0xe9 (QEMU answers 0xe9), then print a line through it
  *   pci       probe PCI configuration mechanism #1 as Linux's pci_check_type1 does
  */
@@ -127,9 +128,9 @@ static void do_com2(void)
 	}
 }
 
-static void do_exit(uint32_t v)
+static void do_exit(uint16_t port, uint32_t v)
 {
-	outl(0xf4, v);
+	outl(port, v);
 	serial_puts("GUEST-STILL-RUNNING\n"); /* no isa-debug-exit: power off instead */
 }
 
@@ -186,7 +187,9 @@ void guest_main(struct hvm_start_info *si)
 	else if (streq(action, "pio") || streq(action, "mmio"))
 		do_bench(streq(action, "mmio"), n);
 	else if (streq(action, "exit"))
-		do_exit((uint32_t)n);
+		do_exit(cmdline_arg(si, "port") ? (uint16_t)parse_u64(cmdline_arg(si, "port"))
+						: 0xf4,
+			(uint32_t)n);
 	else if (streq(action, "debugcon"))
 		do_debugcon();
 	else if (streq(action, "pci"))

@@ -129,9 +129,10 @@ t_debug_exit() {
 		qrun "exit $v" -append "action=exit n=$v"
 		[ "$(cat "$T/q.st")" = $want ] || { echo "# QEMU: $(cat "$T/q.st")" >>"$T/err"; return 1; }
 	done
-	run "exit moved" 11 --kernel "$GUEST" --debug-exit 0x501,1 --cmdline "action=exit n=5" &&
-		has GUEST-STILL-RUNNING
-	run "exit off" 0 --kernel "$GUEST" --debug-exit off --cmdline "action=exit n=5" &&
+	run "exit moved" 11 --kernel "$GUEST" --debug-exit 0x4f0 --cmdline "action=exit n=5 port=1264" &&
+		run "exit not at 0xf4" 0 --kernel "$GUEST" --debug-exit 0x4f0,2 --cmdline "action=exit n=5" &&
+		has GUEST-STILL-RUNNING &&
+		run "exit off" 0 --kernel "$GUEST" --debug-exit off --cmdline "action=exit n=5" &&
 		has GUEST-STILL-RUNNING &&
 		run "exit auto, PVH" 0 --kernel "$GUEST" --cmdline "action=exit n=5" &&
 		run "exit on ttyS0" 2 --kernel "$GUEST" --debug-exit 0x3fc --cmdline action=hello &&

@@ -167,10 +167,10 @@ static void test_port_user(void **state)
 	assert_null(machine_port_user(&e->m, 0x2f8, 8)); /* one UART only */
 	assert_string_equal(machine_port_user(&e->m, PM_RESET_PORT, 1), "acpi-power");
 	assert_string_equal(machine_port_user(&e->m, 0xcff, 1), "pci-config");
-	e->m.debug_exit_port = 0x500;
+	e->m.debug_exit_port = 0x4f0;
 	e->m.debug_exit_size = 2;
-	assert_string_equal(machine_port_user(&e->m, 0x501, 1), "isa-debug-exit");
-	assert_null(machine_port_user(&e->m, 0x502, 1));
+	assert_string_equal(machine_port_user(&e->m, 0x4f1, 1), "isa-debug-exit");
+	assert_null(machine_port_user(&e->m, 0x4f2, 1));
 	env_free(e);
 }
 
