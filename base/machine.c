@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "hypercall.h"
 #include "layout.h"
 #include "machine.h"
 
@@ -72,6 +73,8 @@ const char *machine_port_user(const struct machine_desc *m, uint32_t port, uint3
 		return "pci-config";
 	if (m->debug_exit_size && ranges_overlap(port, len, m->debug_exit_port, m->debug_exit_size))
 		return "isa-debug-exit";
+	if (ranges_overlap(port, len, HC_PORT_BASE, HC_NR_PORTS))
+		return "hypercall";
 	return NULL;
 }
 

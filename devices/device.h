@@ -29,6 +29,7 @@
 #include "../base/machine.h"
 #include "../base/mem.h"
 
+struct blk_disk;
 struct virtio_mmio;
 
 /* A device's interrupt callback: the level of its line (the model decides when it changes). */
@@ -58,6 +59,10 @@ struct device_host {
 	void (*power)(void *vmm, bool reset);
 	/* The guest asked to end the run with this exit status (isa-debug-exit). */
 	void (*exit)(void *vmm, int status);
+	/* The kernel command line the guest was given (for hypercalls). */
+	const char *(*cmdline)(void *vmm);
+	/* The i-th --disk image, or NULL: for guests that read it without virtio. */
+	struct blk_disk *(*disk)(void *vmm, int i);
 };
 
 struct device_ops {

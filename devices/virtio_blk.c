@@ -716,6 +716,11 @@ static void blk_dev_reset(void *dev)
 	virtio_mmio_reset(&((struct blk_dev *)dev)->b->t);
 }
 
+struct blk_disk *virtio_blk_device_disk(void *dev)
+{
+	return &((struct blk_dev *)dev)->disk;
+}
+
 static void blk_dev_dump(void *dev)
 {
 	struct blk_dev *d = dev;

@@ -92,5 +92,7 @@ void virtio_blk_destroy(struct virtio_blk *b);
 /* The device (devices/device.h): one per block slot of the machine, its disk_cfg as cfg. */
 struct device_ops;
 extern const struct device_ops virtio_blk_device;
+/* The image of one virtio_blk_device instance: hypercalls read it without virtio. */
+struct blk_disk *virtio_blk_device_disk(void *dev);
 
 #endif

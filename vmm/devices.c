@@ -19,6 +19,7 @@
 #include "../base/log.h"
 #include "../devices/debug_exit.h"
 #include "../devices/debugcon.h"
+#include "../devices/hypercall.h"
 #include "../devices/pci_none.h"
 #include "../devices/power.h"
 #include "../devices/serial.h"
@@ -27,8 +28,8 @@
 #include "vm.h"
 
 static const struct device_ops *const device_table[] = {
-    &power_device,    &virtio_blk_device, &debug_exit_device,
-    &pci_none_device, &serial_device,	  &debugcon_device,
+    &power_device,     &virtio_blk_device, &debug_exit_device, &pci_none_device,
+    &hypercall_device, &serial_device,	   &debugcon_device,
 };
 #define NR_DEVICE_TYPES (sizeof(device_table) / sizeof(device_table[0]))
 
@@ -138,6 +139,23 @@ static void host_exit(void *vmm, int status)
 	vm_request_end(vmm, VM_GUEST_EXIT, status);
 }
 
+static const char *host_cmdline(void *vmm)
+{
+	const struct vm *vm = vmm;
+
+	return vm->cmdline ? vm->cmdline : "";
+}
+
+static struct blk_disk *host_disk(void *vmm, int i)
+{
+	struct vm *vm = vmm;
+
+	for (int d = 0; d < vm->nr_devs; d++)
+		if (vm->dev[d].ops == &virtio_blk_device && vm->dev[d].index == i)
+			return virtio_blk_device_disk(vm->dev[d].dev);
+	return NULL;
+}
+
 /* --- the table, walked ---------------------------------------------------------------------- */
 
 int vm_devices_create(struct vm *vm)
@@ -155,6 +173,8 @@ int vm_devices_create(struct vm *vm)
 	    .virtio_detach = host_virtio_detach,
 	    .power = host_power,
 	    .exit = host_exit,
+	    .cmdline = host_cmdline,
+	    .disk = host_disk,
 	};
 	for (size_t t = 0; t < NR_DEVICE_TYPES; t++) {
 		const struct device_ops *ops = device_table[t];

@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "../../base/hypercall.h"
+
 struct hvm_start_info {
 	uint32_t magic;
 	uint32_t version;
@@ -64,5 +66,10 @@ void serial_puthex(uint64_t v);
 int serial_getc(void); /* blocks */
 const char *cmdline_arg(const struct hvm_start_info *si, const char *key);
 uint64_t parse_u64(const char *s);
+
+/* Hypercall `call` with its argument block: the block's result (hypercall.c). */
+int hc_call(int call, void *block);
+void hc_puts(const char *s);
+void hc_exit(uint32_t status);
 
 #endif

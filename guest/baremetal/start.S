@@ -16,6 +16,7 @@
 	.globl _start
 _start:
 	mov $stack_top, %esp
+	sub $12, %esp		/* the i386 ABI: %esp 16-byte aligned at each call */
 	push %ebx
 	call guest_main
 	/* guest_main returned: power off, then stop here whatever happens. */

@@ -16,6 +16,7 @@
  *             (n << 1) | 1
  *   debugcon  read port 0xe9 (QEMU answers 0xe9), then print a line through it
  *   pci       probe PCI configuration mechanism #1 as Linux's pci_check_type1 does
+ *   hc        every hypercall, well-formed and hostile, then HC_EXIT with status n
  */
 #include "kit.h"
 
@@ -29,6 +30,18 @@ static int streq(const char *a, const char *b)
 	return !*b && (!*a || *a == ' ');
 }
 
+/* "TAG addr size type": one memory-map entry. */
+static void say_range(const char *tag, uint64_t addr, uint64_t size, uint32_t type)
+{
+	serial_puts(tag);
+	serial_puthex(addr);
+	serial_puts(" ");
+	serial_puthex(size);
+	serial_puts(" ");
+	serial_putu(type);
+	serial_puts("\n");
+}
+
 static void do_hello(struct hvm_start_info *si)
 {
 	struct hvm_memmap_entry *e = (void *)(uintptr_t)si->memmap_paddr;
@@ -40,13 +53,7 @@ static void do_hello(struct hvm_start_info *si)
 	serial_puthex(si->rsdp_paddr);
 	serial_puts("\n");
 	for (uint32_t i = 0; i < si->memmap_entries; i++) {
-		serial_puts("GUEST-E820 ");
-		serial_puthex(e[i].addr);
-		serial_puts(" ");
-		serial_puthex(e[i].size);
-		serial_puts(" ");
-		serial_putu(e[i].type);
-		serial_puts("\n");
+		say_range("GUEST-E820 ", e[i].addr, e[i].size, e[i].type);
 		if (e[i].type == 1)
 			ram += e[i].size;
 	}
@@ -160,6 +167,113 @@ static void do_pci(void)
 	serial_puts("\n");
 }
 
+static void hc_say(const char *what, int ret)
+{
+	serial_puts("GUEST-HC ");
+	serial_puts(what);
+	serial_puts(" ret=");
+	if (ret < 0)
+		serial_putc('-');
+	serial_putu(ret < 0 ? (uint32_t)-ret : (uint32_t)ret);
+	serial_puts("\n");
+}
+
+static void do_hc_bootinfo(void)
+{
+	static char cmdline[256];
+	static struct hc_mmap_entry mmap[16] __attribute__((aligned(8)));
+	struct hc_bootinfo b = {.cmdline = (uintptr_t)cmdline, .cmdline_cap = 4};
+	int ret = hc_call(HC_BOOTINFO, &b);
+
+	hc_say("bootinfo-small", ret); /* ENOSPC, with the size it needs */
+	b.cmdline_cap = b.cmdline_len <= sizeof(cmdline) ? b.cmdline_len : 0;
+	b.mmap = (uintptr_t)mmap;
+	b.mmap_cap = 16;
+	hc_say("bootinfo", hc_call(HC_BOOTINFO, &b));
+	serial_puts("GUEST-HC-BOOTINFO ram=");
+	serial_puthex(b.ram_size);
+	serial_puts(" cpus=");
+	serial_putu(b.nr_cpus);
+	serial_puts(" disks=");
+	serial_putu(b.nr_disks);
+	serial_puts(" mmap=");
+	serial_putu(b.mmap_entries);
+	serial_puts(" cmdline=");
+	serial_puts(cmdline);
+	serial_puts("\n");
+	for (uint32_t i = 0; i < b.mmap_entries && i < 16; i++)
+		say_range("GUEST-HC-MMAP ", mmap[i].addr, mmap[i].size, mmap[i].type);
+}
+
+/* Sector 1 written, flushed and read back; then every malformed request. */
+static void do_hc_disk(void)
+{
+	static uint8_t out[1024], in[1024];
+	struct hc_disk_info di = {.disk = 0};
+	struct hc_disk_io io = {.disk = 0, .len = 1024, .sector = 1, .data = (uintptr_t)out};
+	int ret = hc_call(HC_DISK_INFO, &di), same = 1;
+
+	hc_say("disk-info", ret);
+	if (ret)
+		return;
+	serial_puts("GUEST-HC-DISK sectors=");
+	serial_putu((uint32_t)di.sectors);
+	serial_puts(di.read_only ? " ro\n" : " rw\n");
+	for (unsigned i = 0; i < sizeof(out); i++)
+		out[i] = (uint8_t)(i * 7 + 3);
+	hc_say("disk-write", hc_call(HC_DISK_WRITE, &io));
+	hc_say("disk-flush", hc_call(HC_DISK_FLUSH, &io));
+	io.data = (uintptr_t)in;
+	hc_say("disk-read", hc_call(HC_DISK_READ, &io));
+	for (unsigned i = 0; i < sizeof(in); i++)
+		same &= in[i] == out[i];
+	serial_puts(same ? "GUEST-HC-DISK readback ok\n" : "GUEST-HC-DISK readback bad\n");
+	io.sector = di.sectors - 1; /* two sectors from the last one: past the end */
+	hc_say("disk-past-end", hc_call(HC_DISK_READ, &io));
+	io.sector = ~0ULL;
+	hc_say("disk-huge-sector", hc_call(HC_DISK_READ, &io));
+	io.sector = 0;
+	io.len = 100;
+	hc_say("disk-odd-len", hc_call(HC_DISK_READ, &io));
+	io.len = 1024;
+	io.data = 0xfffff000; /* not RAM */
+	hc_say("disk-bad-buffer", hc_call(HC_DISK_READ, &io));
+	io.disk = 7;
+	hc_say("disk-none", hc_call(HC_DISK_READ, &io));
+}
+
+static void do_hc(uint32_t status)
+{
+	static uint64_t odd[4] __attribute__((aligned(8)));
+	struct hc_version v = {0};
+	struct hc_time t = {0};
+	struct hc_puts bad = {.data = 0x100000, .len = ~0ULL};
+
+	hc_say("version", hc_call(HC_VERSION, &v));
+	serial_puts("GUEST-HC-VERSION ");
+	serial_putu(v.version);
+	serial_puts(" calls=");
+	serial_putu(v.nr_calls);
+	serial_puts("\n");
+	hc_puts("GUEST-HC-PUTS hello\n");
+	hc_say("time", hc_call(HC_TIME, &t));
+	serial_puts("GUEST-HC-TIME ");
+	serial_puthex(t.wall_ns);
+	serial_puts(" ");
+	serial_puthex(t.monotonic_ns);
+	serial_puts("\n");
+	do_hc_bootinfo();
+	do_hc_disk();
+	hc_say("puts-overflow", hc_call(HC_PUTS, &bad));
+	hc_say("unknown-call", hc_call(12, &v));
+	hc_say("misaligned", hc_call(HC_VERSION, (uint8_t *)odd + 4)); /* no answer: stays 1 */
+	outl(HC_PORT(HC_VERSION), 0xfffffff8); /* a block outside RAM: ignored, logged */
+	outb(HC_PORT(HC_VERSION), 0);	       /* not a 32-bit OUT: ignored, logged */
+	serial_puts("GUEST-HC survived\n");
+	hc_exit(status);
+	serial_puts("GUEST-HC-EXIT-RETURNED\n");
+}
+
 void guest_main(struct hvm_start_info *si)
 {
 	const char *action = cmdline_arg(si, "action");
@@ -194,6 +308,8 @@ void guest_main(struct hvm_start_info *si)
 		do_debugcon();
 	else if (streq(action, "pci"))
 		do_pci();
+	else if (streq(action, "hc"))
+		do_hc((uint32_t)n);
 	else
 		serial_puts("GUEST-UNKNOWN-ACTION\n");
 }

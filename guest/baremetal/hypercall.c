@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* The guest side of the VMM's hypercalls (base/hypercall.h, docs/hypercalls.md). */
+#include "kit.h"
+
+int hc_call(int call, void *block)
+{
+	struct hc_hdr *h = block;
+
+	h->ret = HC_NOANSWER; /* what is left if the VMM refused the block itself */
+	__asm__ volatile("outl %0, %w1"
+			 :
+			 : "a"((uint32_t)(uintptr_t)block), "Nd"((uint16_t)HC_PORT(call))
+			 : "memory");
+	return h->ret;
+}
+
+void hc_puts(const char *s)
+{
+	struct hc_puts a = {.data = (uintptr_t)s};
+
+	while (s[a.len])
+		a.len++;
+	hc_call(HC_PUTS, &a);
+}
+
+void hc_exit(uint32_t status)
+{
+	struct hc_exit a = {.status = status};
+
+	hc_call(HC_EXIT, &a);
+}
