@@ -6,6 +6,10 @@
 #ifndef GUEST_KIT_H
 #define GUEST_KIT_H
 
+/* The entries (start.S, mbstart.S) run on this stack and end in guest_stop. */
+#define GUEST_STACK_SIZE 16384
+
+#ifndef __ASSEMBLER__
 #include <stdint.h>
 
 struct hvm_start_info {
@@ -54,8 +58,12 @@ static inline uint32_t inl(uint16_t port)
 	return v;
 }
 
+extern uint8_t guest_stack[GUEST_STACK_SIZE];
+
 void guest_main(struct hvm_start_info *si);
 void guest_poweroff(void);
+/* After main returns: power off, then halt whatever happens. */
+void guest_stop(void) __attribute__((noreturn));
 void guest_reset(void);
 void serial_putc(char c);
 void serial_puts(const char *s);
@@ -65,4 +73,5 @@ int serial_getc(void); /* blocks */
 const char *cmdline_arg(const struct hvm_start_info *si, const char *key);
 uint64_t parse_u64(const char *s);
 
+#endif /* __ASSEMBLER__ */
 #endif
