@@ -149,7 +149,9 @@ static int vm_map_modules(const struct vmm_config *cfg, struct cli_module *mod,
 
 	if (cfg->initrd && (n = cli_split_initrd(cfg->initrd, mod, MB_MAX_MODULES)) < 0) {
 		log_msg("--initrd %s: %s", cfg->initrd,
-			n == -E2BIG ? "too many modules" : "an empty module path");
+			n == -E2BIG    ? "too many modules"
+			: n == -EINVAL ? "an empty module path"
+				       : strerror(-n));
 		return -EINVAL;
 	}
 	if (n + cfg->nr_modules > MB_MAX_MODULES) {
