@@ -20,6 +20,7 @@ struct boot_info {
 	uint64_t initrd_gpa;
 	uint64_t initrd_size;
 	uint64_t rsdp_gpa;
+	uint64_t mb_info_gpa; /* multiboot: the info block (firmware/multiboot.h) */
 };
 
 #define ZERO_PAGE_SIZE 4096

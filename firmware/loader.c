@@ -5,14 +5,15 @@
 
 #include "../base/layout.h"
 #include "../base/le.h"
+#include "bootparams.h"
 #include "loader.h"
+#include "multiboot.h"
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define XLF_KERNEL_64		 (1 << 0)
 #define BP_HDR_END_MAX		 (0x1f1 + SETUP_HDR_MAX)
 
-/* [off, off+n) lies within a len-byte image, without overflowing. */
-static int in_image(size_t len, uint64_t off, uint64_t n)
+int loader_in_image(size_t len, uint64_t off, uint64_t n)
 {
 	return off <= len && n <= len - off;
 }
@@ -63,7 +64,7 @@ static uint64_t elf_pvh_entry(const uint8_t *img, size_t len, uint64_t off, uint
 {
 	uint64_t end;
 
-	if (!in_image(len, off, size))
+	if (!loader_in_image(len, off, size))
 		return 0;
 	end = off + size;
 	while (end - off >= 12) {
@@ -82,76 +83,83 @@ static uint64_t elf_pvh_entry(const uint8_t *img, size_t len, uint64_t off, uint
 	return 0;
 }
 
-struct elf_seg {
-	uint32_t type;
-	uint64_t offset, paddr, filesz, memsz;
-};
-
-/* Read program header i of a 32- or 64-bit ELF into a common shape. */
-static int elf_phdr(const uint8_t *img, size_t len, int is64, int i, struct elf_seg *s)
+int loader_elf_parse(const uint8_t *img, size_t len, struct elf_file *f)
 {
-	uint64_t phoff = is64 ? le_get(img + 32, 8) : le_get(img + 28, 4);
-	uint64_t entsz = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	if (len < sizeof(Elf32_Ehdr) || memcmp(img, ELFMAG, SELFMAG))
+		return -ENOEXEC;
+	f->is64 = img[EI_CLASS] == ELFCLASS64;
+	if ((!f->is64 && img[EI_CLASS] != ELFCLASS32) || img[EI_DATA] != ELFDATA2LSB)
+		return -ENOEXEC;
+	if (f->is64 && len < sizeof(Elf64_Ehdr))
+		return -EINVAL;
+	if (le_get(img + 18, 2) != (f->is64 ? EM_X86_64 : EM_386))
+		return -ENOEXEC;
+	f->phnum = le_get(img + (f->is64 ? 56 : 44), 2);
+	f->entry = f->is64 ? le_get(img + 24, 8) : le_get(img + 24, 4);
+	return 0;
+}
+
+int loader_elf_phdr(const uint8_t *img, size_t len, const struct elf_file *f, int i,
+		    struct elf_seg *s)
+{
+	uint64_t phoff = f->is64 ? le_get(img + 32, 8) : le_get(img + 28, 4);
+	uint64_t entsz = f->is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
 	const uint8_t *p;
 
-	if (phoff > len || (uint64_t)i * entsz > len || !in_image(len, phoff + i * entsz, entsz))
+	if (phoff > len || (uint64_t)i * entsz > len ||
+	    !loader_in_image(len, phoff + i * entsz, entsz))
 		return -EINVAL;
 	p = img + phoff + i * entsz;
 	s->type = le_get(p, 4);
-	if (is64) {
+	if (f->is64) {
+		s->flags = le_get(p + 4, 4);
 		s->offset = le_get(p + 8, 8);
+		s->vaddr = le_get(p + 16, 8);
 		s->paddr = le_get(p + 24, 8);
 		s->filesz = le_get(p + 32, 8);
 		s->memsz = le_get(p + 40, 8);
 	} else {
 		s->offset = le_get(p + 4, 4);
+		s->vaddr = le_get(p + 8, 4);
 		s->paddr = le_get(p + 12, 4);
 		s->filesz = le_get(p + 16, 4);
 		s->memsz = le_get(p + 20, 4);
+		s->flags = le_get(p + 24, 4);
 	}
 	return 0;
 }
 
-static int elf_load_seg(const struct guest_mem *gm, const uint8_t *img, size_t len,
-			const struct elf_seg *s, struct kernel_image *k)
+int loader_seg_check(const struct guest_mem *gm, size_t len, const struct elf_seg *s)
 {
-	uint8_t *dst;
-
-	if (s->filesz > s->memsz || !in_image(len, s->offset, s->filesz))
+	if (s->filesz > s->memsz || !loader_in_image(len, s->offset, s->filesz))
 		return -EINVAL;
 	/* Nothing may land on the boot structures below 1 MiB. */
-	if (s->paddr < LAYOUT_HIMEM)
+	if (s->paddr < LAYOUT_HIMEM || !guest_mem_ptr(gm, s->paddr, s->memsz))
 		return -EFBIG;
-	dst = guest_mem_ptr(gm, s->paddr, s->memsz);
-	if (!dst)
-		return -EFBIG;
+	return 0;
+}
+
+void loader_seg_copy(const struct guest_mem *gm, const uint8_t *img, const struct elf_seg *s)
+{
+	uint8_t *dst = guest_mem_ptr(gm, s->paddr, s->memsz);
+
 	memcpy(dst, img + s->offset, s->filesz);
 	memset(dst + s->filesz, 0, s->memsz - s->filesz);
-	if (s->paddr + s->memsz > k->load_end)
-		k->load_end = s->paddr + s->memsz;
-	return 0;
 }
 
 int loader_load_elf(const struct guest_mem *gm, const uint8_t *img, size_t len,
 		    struct kernel_image *k)
 {
-	int is64, phnum, loaded = 0, err;
+	int loaded = 0, err;
+	struct elf_file f;
 	struct elf_seg s;
 
-	if (len < sizeof(Elf32_Ehdr) || memcmp(img, ELFMAG, SELFMAG))
-		return -ENOEXEC;
-	is64 = img[EI_CLASS] == ELFCLASS64;
-	if ((!is64 && img[EI_CLASS] != ELFCLASS32) || img[EI_DATA] != ELFDATA2LSB)
-		return -ENOEXEC;
-	if (is64 && len < sizeof(Elf64_Ehdr))
-		return -EINVAL;
-	if (le_get(img + 18, 2) != (is64 ? EM_X86_64 : EM_386))
-		return -ENOEXEC;
+	if ((err = loader_elf_parse(img, len, &f)))
+		return err;
 	memset(k, 0, sizeof(*k));
 	k->kind = KERNEL_PVH;
-	phnum = le_get(img + (is64 ? 56 : 44), 2);
-	for (int i = 0; i < phnum; i++) {
-		if ((err = elf_phdr(img, len, is64, i, &s)))
+	for (int i = 0; i < f.phnum; i++) {
+		if ((err = loader_elf_phdr(img, len, &f, i, &s)))
 			return err;
 		if (s.type == PT_NOTE && !k->entry)
 			k->entry = elf_pvh_entry(img, len, s.offset, s.filesz);
@@ -159,12 +167,15 @@ int loader_load_elf(const struct guest_mem *gm, const uint8_t *img, size_t len,
 	/* Without the note we would not know the 32-bit entry: refuse before writing. */
 	if (!k->entry)
 		return -ENOEXEC;
-	for (int i = 0; i < phnum; i++) {
-		elf_phdr(img, len, is64, i, &s);
+	for (int i = 0; i < f.phnum; i++) {
+		loader_elf_phdr(img, len, &f, i, &s);
 		if (s.type != PT_LOAD || !s.memsz)
 			continue;
-		if ((err = elf_load_seg(gm, img, len, &s, k)))
+		if ((err = loader_seg_check(gm, len, &s)))
 			return err;
+		loader_seg_copy(gm, img, &s);
+		if (s.paddr + s.memsz > k->load_end)
+			k->load_end = s.paddr + s.memsz;
 		loaded++;
 	}
 	if (!loaded || k->entry >= LAYOUT_4G)
@@ -177,8 +188,12 @@ int loader_load_elf(const struct guest_mem *gm, const uint8_t *img, size_t len,
 int loader_load_kernel(const struct guest_mem *gm, const uint8_t *img, size_t len,
 		       struct kernel_image *k)
 {
-	int err = loader_load_bzimage(gm, img, len, k);
+	int err;
 
+	/* QEMU's x86_load_linux: the Linux header's magic decides, then multiboot, then PVH. */
+	if (len >= BP_HDRS + 4 && !memcmp(img + BP_HDRS, "HdrS", 4))
+		return loader_load_bzimage(gm, img, len, k);
+	err = multiboot_load(gm, img, len, k);
 	return err == -ENOEXEC ? loader_load_elf(gm, img, len, k) : err;
 }
 
@@ -207,7 +222,7 @@ const char *loader_strerror(int err)
 {
 	switch (err) {
 	case -ENOEXEC:
-		return "not a 64-bit bzImage or an ELF with a PVH entry note";
+		return "not a 64-bit bzImage, a multiboot image or an ELF with a PVH entry note";
 	case -EINVAL:
 		return "truncated or malformed image";
 	case -EFBIG:

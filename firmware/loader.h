@@ -13,8 +13,9 @@
 #include "../base/mem.h"
 
 enum kernel_kind {
-	KERNEL_BZIMAGE, /* Linux boot protocol, 64-bit entry at +0x200 */
-	KERNEL_PVH,	/* ELF with a XEN_ELFNOTE_PHYS32_ENTRY note */
+	KERNEL_BZIMAGE,	  /* Linux boot protocol, 64-bit entry at +0x200 */
+	KERNEL_PVH,	  /* ELF with a XEN_ELFNOTE_PHYS32_ENTRY note */
+	KERNEL_MULTIBOOT, /* Multiboot 0.6.96 header: firmware/multiboot.h */
 };
 
 #define SETUP_HDR_MAX 0x80 /* 0x1f1..0x270: the whole setup_header as of 2.15 */
@@ -29,10 +30,17 @@ struct kernel_image {
 	uint16_t version;
 	uint32_t cmdline_max;	  /* cmdline_size, without the NUL */
 	uint64_t initrd_addr_max; /* highest byte an initrd may occupy */
+	/* multiboot only */
+	uint32_t mb_flags; /* the header's flags (spec 3.1.2) */
+	int mb_bad_bit;	   /* with -EOPNOTSUPP: the requirement (flags bit 0-15) we lack */
 };
 
-/* Content detection, loading, and the errors: -ENOEXEC (not a kernel we
- * boot), -EINVAL (truncated or inconsistent), -EFBIG (does not fit RAM). */
+/*
+ * Content detection as QEMU's x86_load_linux does it: "HdrS" at 0x202 is Linux whatever else
+ * the file holds; otherwise a multiboot header wins over a PVH note; then a PVH ELF. The
+ * errors: -ENOEXEC (not a kernel we boot), -EINVAL (truncated or inconsistent), -EFBIG (does
+ * not fit RAM), -EOPNOTSUPP (a multiboot requirement we lack, in k->mb_bad_bit).
+ */
 int loader_load_kernel(const struct guest_mem *gm, const uint8_t *img, size_t len,
 		       struct kernel_image *k);
 int loader_load_bzimage(const struct guest_mem *gm, const uint8_t *img, size_t len,
@@ -47,5 +55,33 @@ int loader_load_initrd(const struct guest_mem *gm, const struct kernel_image *k,
 		       size_t len, uint64_t *gpa);
 
 const char *loader_strerror(int err);
+
+/* --- ELF program headers, shared by the PVH and the multiboot loaders ------------------- */
+
+struct elf_file {
+	int is64;
+	int phnum;
+	uint64_t entry; /* e_entry */
+};
+
+struct elf_seg {
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz;
+};
+
+/* [off, off+n) lies within a len-byte image, without overflowing. */
+int loader_in_image(size_t len, uint64_t off, uint64_t n);
+/* A little-endian x86 ELF: ELFCLASS32 with EM_386 or ELFCLASS64 with EM_X86_64. */
+int loader_elf_parse(const uint8_t *img, size_t len, struct elf_file *f);
+/* Program header i in a common shape; -EINVAL if it lies outside the file. */
+int loader_elf_phdr(const uint8_t *img, size_t len, const struct elf_file *f, int i,
+		    struct elf_seg *s);
+/*
+ * Whether segment s can be loaded: its file bytes inside the image (-EINVAL), its memory
+ * in RAM above the boot structures below 1 MiB (-EFBIG).
+ */
+int loader_seg_check(const struct guest_mem *gm, size_t len, const struct elf_seg *s);
+/* Copy a checked segment into RAM and zero the rest of its memsz (the BSS). */
+void loader_seg_copy(const struct guest_mem *gm, const uint8_t *img, const struct elf_seg *s);
 
 #endif

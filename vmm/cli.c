@@ -102,11 +102,70 @@ int cli_parse_disk(const char *spec, struct disk_cfg *d, char *err, size_t errle
 	return 0;
 }
 
+void cli_modules_free(struct cli_module *m, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(m[i].path);
+		free(m[i].string);
+		m[i] = (struct cli_module){0};
+	}
+}
+
 void cli_free(struct vmm_config *cfg)
 {
 	for (int i = 0; i < cfg->nr_disks; i++)
 		free(cfg->disk[i].spec);
 	cfg->nr_disks = 0;
+	cli_modules_free(cfg->module, cfg->nr_modules);
+	cfg->nr_modules = 0;
+}
+
+/* A module from its string: the path is what comes before the first space. */
+static int cli_module_set(struct cli_module *m, char *string)
+{
+	size_t n = strcspn(string, " ");
+
+	if (!n) {
+		free(string);
+		return -EINVAL;
+	}
+	m->path = strndup(string, n);
+	if (!m->path) {
+		free(string);
+		return -ENOMEM;
+	}
+	m->string = string;
+	return 0;
+}
+
+int cli_split_initrd(const char *s, struct cli_module *out, int max)
+{
+	int n = 0, err = 0;
+
+	for (const char *p = s; !err; p++) {
+		char *item = malloc(strlen(p) + 1), *q = item;
+
+		if (!item) {
+			err = -ENOMEM;
+			break;
+		}
+		for (; *p && (*p != ',' || p[1] == ','); p++) /* ",," is one literal comma */
+			*q++ = *p == ',' ? *p++ : *p;
+		*q = 0;
+		if (n == max) {
+			free(item);
+			err = -E2BIG;
+		} else if (!(err = cli_module_set(&out[n], item))) {
+			n++;
+		}
+		if (!*p)
+			break;
+	}
+	if (err) {
+		cli_modules_free(out, n);
+		return err;
+	}
+	return n;
 }
 
 static int parse_serial(const char *s, struct serial_cfg *sc)
@@ -171,6 +230,34 @@ static enum cli_result opt_cmdline(struct vmm_config *cfg, const char *arg, char
 {
 	(void)err, (void)n;
 	cfg->cmdline = arg;
+	cfg->cmdline_given = 1;
+	return CLI_RUN;
+}
+
+/* "PATH[,ARGS]": the module's string is "PATH ARGS", the form QEMU's -initrd gives it. */
+static enum cli_result opt_module(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	const char *comma = strchr(arg, ',');
+	struct cli_module *m = &cfg->module[cfg->nr_modules];
+	char *string;
+
+	if (cfg->nr_modules == MB_MAX_MODULES)
+		return fail(err, n, "--module: at most %d modules", MB_MAX_MODULES);
+	if (!*arg || comma == arg)
+		return fail(err, n, "--module %s: no module path", arg);
+	if (!comma || !comma[1]) {
+		m->path = strndup(arg, comma ? (size_t)(comma - arg) : strlen(arg));
+		string = m->path ? strdup(m->path) : NULL;
+	} else {
+		m->path = strndup(arg, comma - arg);
+		string = NULL;
+		if (asprintf(&string, "%s %s", m->path, comma + 1) < 0)
+			string = NULL;
+	}
+	m->string = string;
+	cfg->nr_modules++; /* counted before it is checked: cli_free frees what we allocated */
+	if (!m->path || !m->string)
+		return fail(err, n, "--module %s: out of memory", arg);
 	return CLI_RUN;
 }
 
@@ -304,8 +391,12 @@ static enum cli_result opt_version(struct vmm_config *cfg, const char *arg, char
 }
 
 static const struct cli_option cli_options[] = {
-    {"kernel", 0, "PATH", "bzImage (64-bit boot protocol) or ELF with a PVH note", opt_kernel},
-    {"initrd", 0, "PATH", "initial ramdisk", opt_initrd},
+    {"kernel", 0, "PATH", "bzImage (64-bit boot protocol), multiboot image, or ELF with a PVH note",
+     opt_kernel},
+    {"initrd", 0, "PATH", "initial ramdisk; multiboot: modules \"PATH ARGS,PATH ARGS\" as QEMU",
+     opt_initrd},
+    {"module", 0, "PATH[,ARGS]", "a multiboot module with its string \"PATH ARGS\" (repeatable)",
+     opt_module},
     {"cmdline", 0, "STR", "kernel command line (default \"" CLI_DEFAULT_CMDLINE "\")", opt_cmdline},
     {"mem", 0, "SIZE", "guest RAM, K/M/G suffixes (default 256M)", opt_mem},
     {"cpus", 0, "N", "vCPUs, 1 to the KVM limit (default 1)", opt_cpus},
@@ -332,9 +423,11 @@ static const struct cli_option cli_options[] = {
 
 void cli_usage(FILE *f)
 {
-	fputs("usage: vmm --kernel PATH [options]\n"
-	      "Boot a Linux bzImage or a PVH ELF (vmlinux, bare-metal guest) on KVM.\n\n",
-	      f);
+	fputs(
+	    "usage: vmm --kernel PATH [options]\n"
+	    "Boot a Linux bzImage, a multiboot kernel or a PVH ELF (vmlinux, bare-metal guest) on "
+	    "KVM.\n\n",
+	    f);
 	for (size_t i = 0; i < CLI_NR_OPTIONS; i++) {
 		const struct cli_option *o = &cli_options[i];
 		int w = o->short_name ? fprintf(f, "  -%c, --%s", o->short_name, o->name)

@@ -9,12 +9,22 @@
 
 #include "../base/machine.h"
 #include "../devices/disk.h"
+#include "../firmware/multiboot.h"
 #include "../devices/serial.h"
+
+/* A multiboot module: the file, and the string the kernel is given with it. */
+struct cli_module {
+	char *path;
+	char *string; /* "PATH ARGS", as QEMU's -initrd "PATH ARGS" gives it */
+};
 
 struct vmm_config {
 	const char *kernel;
 	const char *initrd;
 	const char *cmdline;
+	int cmdline_given; /* 0: cmdline is our default, which a multiboot kernel does not get */
+	struct cli_module module[MB_MAX_MODULES]; /* --module, in order */
+	int nr_modules;
 	uint64_t mem;
 	int cpus;
 	struct serial_cfg serial[MACHINE_MAX_SERIAL];
@@ -44,6 +54,14 @@ enum cli_result cli_parse(int argc, char **argv, struct vmm_config *cfg, char *e
 /* "PATH[,ro][,serial=ID][,cache=writeback|none]" into d; 0 or -EINVAL with err set. */
 int cli_parse_disk(const char *spec, struct disk_cfg *d, char *err, size_t errlen);
 void cli_free(struct vmm_config *cfg);
+/*
+ * QEMU's -initrd for a multiboot kernel: "PATH ARGS,PATH ARGS", ",," a literal comma (its
+ * get_opt_value). Each item's whole text is a module's string and its path ends at the first
+ * space. Fills out[] with malloc'd modules (cli_modules_free) and returns their number, or
+ * -E2BIG for more than max, -EINVAL for an empty item, -ENOMEM.
+ */
+int cli_split_initrd(const char *s, struct cli_module *out, int max);
+void cli_modules_free(struct cli_module *m, int n);
 /* "512M", "4G", "65536", "64K": bytes, or -EINVAL / -ERANGE. */
 int cli_parse_size(const char *s, uint64_t *out);
 void cli_usage(FILE *f);

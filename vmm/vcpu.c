@@ -16,6 +16,7 @@
 
 #include "../base/layout.h"
 #include "../firmware/cpu_tables.h"
+#include "../firmware/multiboot.h"
 #include "../base/log.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -220,7 +221,11 @@ int vcpu_set_boot_regs(struct vcpu *v, const struct kernel_image *k, uint64_t bo
 	struct kvm_sregs sr;
 	struct kvm_regs r = {.rflags = 2, .rip = k->entry, .rsp = LAYOUT_STACK};
 
-	/* The GDT and page tables these registers point at: vm_load_firmware wrote them. */
+	/*
+	 * The GDT and page tables these registers point at: vm_load_firmware wrote them. The
+	 * 32-bit entries (PVH, and multiboot's, spec 3.2) want the same: protected mode, paging
+	 * off, flat 4 GiB code (read/execute) and data (read/write) segments, IF clear.
+	 */
 	if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
 		return -errno;
 	seg_flat(&sr.cs, long_mode ? BOOT_SEL_CODE64 : BOOT_SEL_CODE32, 0xb, long_mode);
@@ -242,7 +247,10 @@ int vcpu_set_boot_regs(struct vcpu *v, const struct kernel_image *k, uint64_t bo
 		sr.efer = EFER_LME | EFER_LMA;
 		r.rsi = boot_arg; /* boot_params */
 	} else {
-		r.rbx = boot_arg; /* hvm_start_info */
+		/* hvm_start_info, or the multiboot info block with its magic (spec 3.2) */
+		r.rbx = boot_arg;
+		if (k->kind == KERNEL_MULTIBOOT)
+			r.rax = MB_BOOT_MAGIC;
 	}
 	if (ioctl(v->fd, KVM_SET_SREGS, &sr) < 0 || ioctl(v->fd, KVM_SET_REGS, &r) < 0)
 		return -errno;

@@ -46,7 +46,10 @@ struct vcpu {
 
 struct vcpu *vcpu_create(struct vm *vm, int id);
 void vcpu_destroy(struct vcpu *v);
-/* Registers for the boot entry of k (BSP only); boot_arg is %rsi or %ebx. */
+/*
+ * Registers for the boot entry of k (BSP only); boot_arg is %rsi (boot_params) or %ebx
+ * (hvm_start_info, or the multiboot info block with %eax = MB_BOOT_MAGIC).
+ */
 int vcpu_set_boot_regs(struct vcpu *v, const struct kernel_image *k, uint64_t boot_arg);
 int vcpu_start(struct vcpu *v);
 /* Make the vCPU leave KVM_RUN soon; safe from any thread. */

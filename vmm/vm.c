@@ -2,7 +2,7 @@
 /*
  * Building a VM from a config, running it, and tearing it down.
  *
- * Order matters: the kernel and initrd are read and checked first, the
+ * Order matters: the kernel and initrd (or multiboot modules) are read and checked first, the
  * devices come last and in table order (vmm/devices.c: the disk images are
  * opened before any --serial file is created), so bad input leaves no trace
  * on the host.
@@ -26,6 +26,7 @@
 #include "serve.h"
 #include "../base/layout.h"
 #include "../firmware/loader.h"
+#include "../firmware/multiboot.h"
 #include "../base/log.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -137,7 +138,90 @@ static int vm_load_cmdline(struct vm *vm, const struct kernel_image *k, struct b
 	return guest_mem_write(&vm->mem, LAYOUT_CMDLINE, cmdline, len + 1);
 }
 
-/* Kernel, initrd, command line: everything that comes from the user's files. */
+/*
+ * A multiboot kernel's modules: --initrd "PATH ARGS,PATH ARGS" split as QEMU's -initrd, then
+ * every --module. Each file is mapped until the info area and the modules are in RAM.
+ */
+static int vm_map_modules(const struct vmm_config *cfg, struct cli_module *mod,
+			  struct file_map *map, struct mb_module *mb)
+{
+	int n = 0, err;
+
+	if (cfg->initrd && (n = cli_split_initrd(cfg->initrd, mod, MB_MAX_MODULES)) < 0) {
+		log_msg("--initrd %s: %s", cfg->initrd,
+			n == -E2BIG    ? "too many modules"
+			: n == -EINVAL ? "an empty module path"
+				       : strerror(-n));
+		return -EINVAL;
+	}
+	if (n + cfg->nr_modules > MB_MAX_MODULES) {
+		log_msg("--initrd and --module: at most %d modules", MB_MAX_MODULES);
+		cli_modules_free(mod, n);
+		return -EINVAL;
+	}
+	for (int i = 0; i < cfg->nr_modules; i++) /* borrowed: only the split ones are freed */
+		mod[n + i] = cfg->module[i];
+	for (int i = 0; i < n + cfg->nr_modules; i++) {
+		err = file_map(mod[i].path, &map[i]);
+		if (err && err != -ENODATA) { /* an empty module is one QEMU boots too */
+			log_msg("%s %s: %s", i < n ? "--initrd" : "--module", mod[i].path,
+				file_strerror(err));
+			for (int j = 0; j < i; j++)
+				file_unmap(&map[j]);
+			cli_modules_free(mod, n);
+			return -EINVAL;
+		}
+		mb[i] = (struct mb_module){map[i].data, map[i].len, mod[i].string};
+	}
+	return n;
+}
+
+static int vm_load_multiboot(struct vm *vm, const struct kernel_image *k, struct boot_info *bi)
+{
+	const struct vmm_config *cfg = vm->cfg;
+	struct cli_module mod[MB_MAX_MODULES];
+	struct file_map map[MB_MAX_MODULES];
+	struct mb_module mb[MB_MAX_MODULES];
+	struct mb_boot b = {.loader_name = "vmm " VMM_VERSION, .mod = mb};
+	char *cmdline = NULL;
+	int n = vm_map_modules(cfg, mod, map, mb), err;
+
+	if (n < 0)
+		return n;
+	b.nr_mods = n + cfg->nr_modules;
+	/* QEMU's "%s %s" of the kernel's path and -append (empty when not given): guests take
+	 * argv[0] from it. Our own default command line is for Linux, not for them. */
+	if (asprintf(&cmdline, "%s %s", cfg->kernel, cfg->cmdline_given ? cfg->cmdline : "") < 0)
+		cmdline = NULL;
+	b.cmdline = cmdline;
+	err = cmdline ? multiboot_place(&vm->mem, &vm->mach, k->load_end, &b, &bi->mb_info_gpa)
+		      : -ENOMEM;
+	for (int i = 0; i < b.nr_mods; i++)
+		file_unmap(&map[i]);
+	cli_modules_free(mod, n);
+	free(cmdline);
+	if (err == -EFBIG) {
+		log_msg("--kernel %s: the multiboot information and modules do not fit in RAM "
+			"below %llu MiB",
+			cfg->kernel, (unsigned long long)(vm->mach.ram[0].size >> 20));
+		return -EINVAL;
+	}
+	if (err)
+		log_msg("multiboot information: %s", strerror(-err));
+	return err;
+}
+
+static void vm_log_kernel_error(const struct vmm_config *cfg, const struct kernel_image *k, int err)
+{
+	if (err == -EOPNOTSUPP)
+		log_msg("--kernel %s: its multiboot header requires flag bit %d, which we do not "
+			"support",
+			cfg->kernel, k->mb_bad_bit);
+	else
+		log_msg("--kernel %s: %s", cfg->kernel, loader_strerror(err));
+}
+
+/* Kernel, initrd or modules, command line: everything that comes from the user's files. */
 static int vm_load_images(struct vm *vm, struct kernel_image *k, struct boot_info *bi)
 {
 	const struct vmm_config *cfg = vm->cfg;
@@ -151,7 +235,19 @@ static int vm_load_images(struct vm *vm, struct kernel_image *k, struct boot_inf
 	err = loader_load_kernel(&vm->mem, f.data, f.len, k);
 	file_unmap(&f);
 	if (err) {
-		log_msg("--kernel %s: %s", cfg->kernel, loader_strerror(err));
+		vm_log_kernel_error(cfg, k, err);
+		return -EINVAL;
+	}
+	if (k->kind == KERNEL_MULTIBOOT) {
+		/* QEMU ignores the video mode; with no display, so do we (multiboot.h). */
+		if (k->mb_flags & MB_HF_VIDEO_MODE)
+			log_msg("--kernel %s: multiboot video mode asked for: no display here, "
+				"so no video information",
+				cfg->kernel);
+		return vm_load_multiboot(vm, k, bi);
+	}
+	if (cfg->nr_modules) {
+		log_msg("--module %s: modules are for multiboot kernels", cfg->module[0].path);
 		return -EINVAL;
 	}
 	if (cfg->initrd) {
@@ -170,7 +266,11 @@ static int vm_load_images(struct vm *vm, struct kernel_image *k, struct boot_inf
 	return vm_load_cmdline(vm, k, bi);
 }
 
-/* ACPI tables, then the boot_params or hvm_start_info that point at everything. */
+/*
+ * ACPI tables, then the boot_params or hvm_start_info that point at everything; a multiboot
+ * kernel gets the GDT, ACPI (found by the RSDP scan) and the reset vector, its info block
+ * having been placed with its modules.
+ */
 static int vm_load_firmware(struct vm *vm, const struct kernel_image *k, struct boot_info *bi,
 			    uint64_t *boot_arg)
 {
@@ -192,6 +292,10 @@ static int vm_load_firmware(struct vm *vm, const struct kernel_image *k, struct 
 		return n;
 	}
 	bi->rsdp_gpa = LAYOUT_ACPI;
+	if (k->kind == KERNEL_MULTIBOOT) { /* vm_load_multiboot placed the info block */
+		*boot_arg = bi->mb_info_gpa;
+		return 0;
+	}
 	if (k->kind == KERNEL_BZIMAGE) {
 		boot_page_tables_build(pt); /* the 64-bit entry runs with paging on */
 		*boot_arg = LAYOUT_ZERO_PAGE;

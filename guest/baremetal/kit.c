@@ -13,6 +13,15 @@ void guest_poweroff(void)
 	outb(PM_SLEEP_CTL, (5 << 2) | 0x20); /* SLP_TYP = \_S5, SLP_EN */
 }
 
+uint8_t guest_stack[GUEST_STACK_SIZE] __attribute__((aligned(16)));
+
+void guest_stop(void)
+{
+	guest_poweroff();
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
 void guest_reset(void)
 {
 	outb(PM_RESET, 1);

@@ -6,6 +6,10 @@
 #ifndef GUEST_KIT_H
 #define GUEST_KIT_H
 
+/* The entries (start.S, mbstart.S) run on this stack and end in guest_stop. */
+#define GUEST_STACK_SIZE 16384
+
+#ifndef __ASSEMBLER__
 #include <stdint.h>
 
 #include "../../base/hypercall.h"
@@ -56,8 +60,12 @@ static inline uint32_t inl(uint16_t port)
 	return v;
 }
 
+extern uint8_t guest_stack[GUEST_STACK_SIZE];
+
 void guest_main(struct hvm_start_info *si);
 void guest_poweroff(void);
+/* After main returns: power off, then halt whatever happens. */
+void guest_stop(void) __attribute__((noreturn));
 void guest_reset(void);
 void serial_putc(char c);
 void serial_puts(const char *s);
@@ -72,4 +80,5 @@ int hc_call(int call, void *block);
 void hc_puts(const char *s);
 void hc_exit(uint32_t status);
 
+#endif /* __ASSEMBLER__ */
 #endif

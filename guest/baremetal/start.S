@@ -3,6 +3,8 @@
  * Entry for bare-metal test guests. The VMM enters here as the PVH boot ABI
  * says: 32-bit protected mode, paging off, %ebx = hvm_start_info.
  */
+#include "kit.h"
+
 	.section .note.pvh, "a"
 	.align 4
 	.long 4			/* namesz: "Xen\0" */
@@ -15,19 +17,10 @@
 	.code32
 	.globl _start
 _start:
-	mov $stack_top, %esp
+	mov $guest_stack + GUEST_STACK_SIZE, %esp
 	sub $12, %esp		/* the i386 ABI: %esp 16-byte aligned at each call */
 	push %ebx
 	call guest_main
-	/* guest_main returned: power off, then stop here whatever happens. */
-	call guest_poweroff
-1:	cli
-	hlt
-	jmp 1b
-
-	.bss
-	.align 16
-	.space 16384
-stack_top:
+	call guest_stop
 
 	.section .note.GNU-stack, "", @progbits

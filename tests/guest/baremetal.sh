@@ -5,27 +5,9 @@
 set -u
 VMM=$1
 GUEST=$2
-T=$(mktemp -d /tmp/vmm-baremetal.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-n=0
-failed=0
-
-if ! { exec 9<>/dev/kvm; } 2>/dev/null; then
-	if [ "${VMM_TEST_ALLOW_NO_KVM:-}" = 1 ]; then
-		echo "1..0 # SKIP /dev/kvm cannot be opened (VMM_TEST_ALLOW_NO_KVM=1)"
-		exit 0
-	fi
-	echo "Bail out! /dev/kvm cannot be opened: these tests need KVM"
-	exit 1
-fi
-exec 9>&-
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1))
-	echo "not ok $n - $1"
-	sed 's/^/# /' "$T/out" "$T/err" 2>/dev/null | head -40
-}
+. "$(dirname "$0")/lib.sh"
+scratch baremetal
+require_kvm
 # run NAME EXPECTED_STATUS [vmm args...]: stdout to $T/out, stderr to $T/err
 run() {
 	local name=$1 want=$2 st
@@ -37,8 +19,6 @@ run() {
 		return 1
 	fi
 }
-has() { grep -q -- "$1" "$T/${2:-out}"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
 
 t_hello() {
 	run hello 0 --kernel "$GUEST" --cmdline action=hello &&
@@ -378,5 +358,4 @@ t_dtb() {
 }
 check "--dump-dtb writes a tree dtc reads back" t_dtb
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+finish

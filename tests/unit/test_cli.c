@@ -137,6 +137,54 @@ static void test_disks(void **state)
 	cli_free(&cfg);
 }
 
+static void test_modules(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	    PARSE("--kernel", "k", "--module", "/m1", "--module", "/m2,a b,c", "--module", "/m3,"),
+	    CLI_RUN);
+	assert_int_equal(cfg.nr_modules, 3);
+	assert_int_equal(cfg.cmdline_given, 0);
+	assert_string_equal(cfg.module[0].path, "/m1");
+	assert_string_equal(cfg.module[0].string, "/m1");
+	/* the form QEMU's -initrd "PATH ARGS" gives: commas after the first belong to ARGS */
+	assert_string_equal(cfg.module[1].path, "/m2");
+	assert_string_equal(cfg.module[1].string, "/m2 a b,c");
+	assert_string_equal(cfg.module[2].string, "/m3");
+	cli_free(&cfg);
+	expect_error(PARSE("--kernel", "k", "--module", ",args"), "--module ,args: no module path");
+	cli_free(&cfg);
+	assert_int_equal(PARSE("--kernel", "k", "--cmdline", ""), CLI_RUN);
+	assert_int_equal(cfg.cmdline_given, 1);
+}
+
+/* QEMU's -initrd for multiboot: items split at ",", ",," a literal comma, path to a space. */
+static void test_split_initrd(void **state)
+{
+	struct cli_module m[4];
+
+	(void)state;
+	assert_int_equal(cli_split_initrd("/m1 a b,/m2 c", m, 4), 2);
+	assert_string_equal(m[0].path, "/m1");
+	assert_string_equal(m[0].string, "/m1 a b");
+	assert_string_equal(m[1].path, "/m2");
+	assert_string_equal(m[1].string, "/m2 c");
+	cli_modules_free(m, 2);
+	assert_int_equal(cli_split_initrd("/a,,b x,,y,/c", m, 4), 2);
+	assert_string_equal(m[0].path, "/a,b");
+	assert_string_equal(m[0].string, "/a,b x,y");
+	assert_string_equal(m[1].string, "/c");
+	cli_modules_free(m, 2);
+	assert_int_equal(cli_split_initrd("/only", m, 4), 1);
+	assert_string_equal(m[0].string, "/only");
+	cli_modules_free(m, 1);
+	assert_int_equal(cli_split_initrd("a,b,c,d,e", m, 4), -E2BIG);
+	assert_int_equal(cli_split_initrd("a,", m, 4), -EINVAL);
+	assert_int_equal(cli_split_initrd(",a", m, 4), -EINVAL);
+	assert_int_equal(cli_split_initrd(" a", m, 4), -EINVAL);
+	assert_int_equal(cli_split_initrd("", m, 4), -EINVAL);
+}
+
 static void test_dump_dtb_needs_no_kernel(void **state)
 {
 	(void)state;
@@ -147,12 +195,10 @@ static void test_dump_dtb_needs_no_kernel(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sizes),
-	    cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_full),
-	    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_disks),
-	    cmocka_unit_test(test_dump_dtb_needs_no_kernel),
+	    cmocka_unit_test(test_sizes),	 cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_full),	 cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_disks),	 cmocka_unit_test(test_modules),
+	    cmocka_unit_test(test_split_initrd), cmocka_unit_test(test_dump_dtb_needs_no_kernel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

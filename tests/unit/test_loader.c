@@ -12,25 +12,7 @@
 
 #include "base/layout.h"
 #include "firmware/loader.h"
-
-#define RAM_SIZE (8 << 20)
-static uint8_t *ram;
-static struct guest_mem gm;
-
-static int setup(void **state)
-{
-	(void)state;
-	ram = calloc(1, RAM_SIZE);
-	memset(&gm, 0, sizeof(gm));
-	return guest_mem_add(&gm, 0, ram, RAM_SIZE);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	free(ram);
-	return 0;
-}
+#include "tests/lib/loader_ram.h"
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -246,5 +228,5 @@ int main(void)
 	    cmocka_unit_test(test_initrd_placement),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, loader_ram_setup, loader_ram_teardown);
 }
