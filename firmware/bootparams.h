@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What a boot loader hands a kernel: the e820 memory map, the Linux
- * boot_params "zero page" (64-bit boot protocol) and the PVH
- * hvm_start_info. Pure builders over byte buffers.
+ * What a boot loader hands a kernel: the Linux boot_params "zero page"
+ * (64-bit boot protocol) and the PVH hvm_start_info, each with the e820
+ * memory map (base/e820.h). Pure builders over byte buffers.
  */
 #ifndef FIRMWARE_BOOTPARAMS_H
 #define FIRMWARE_BOOTPARAMS_H
@@ -10,20 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../base/e820.h"
 #include "../base/machine.h"
-
-#define E820_RAM      1
-#define E820_RESERVED 2
-#define E820_MAX      128
-
-struct e820_entry {
-	uint64_t addr;
-	uint64_t size;
-	uint32_t type;
-} __attribute__((packed));
-
-/* The memory map of m, in address order. Returns the entry count or -ENOSPC. */
-int e820_build(const struct machine_desc *m, struct e820_entry *e, int max);
 
 /* Where the kernel, its command line and initrd went, for the builders below. */
 struct boot_info {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The layers of the source tree, checked: who may include whom (docs/architecture.md).
 
-    base/      memory, bus, log, layout, machine: uses nothing above it
+    base/      memory, bus, log, layout, machine, e820: uses nothing above it
     firmware/  boot-format writers and loaders: base/
     devices/   device models: base/
     vmm/       the VMM (KVM, vCPUs, the VM, CLI, console): all of the above
