@@ -31,6 +31,7 @@ int machine_init(struct machine_desc *m, uint64_t ram_size, int nr_cpus, int nr_
 	m->nr_serial = nr_serial;
 	m->pm_sleep_ctl = PM_SLEEP_CTL_PORT;
 	m->pm_reset = PM_RESET_PORT;
+	m->fw_cfg_port = FW_CFG_PORT;
 	return 0;
 }
 

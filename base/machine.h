@@ -47,12 +47,14 @@ struct machine_desc {
 	/* ACPI power registers (HW-reduced ACPI), I/O ports; see devices/power.c */
 	uint16_t pm_sleep_ctl; /* SLEEP_CONTROL_REG; SLEEP_STATUS_REG is +1 */
 	uint16_t pm_reset;     /* RESET_REG, value PM_RESET_VALUE */
+	uint16_t fw_cfg_port;  /* QEMU's fw_cfg: selector, data at +1; see devices/fw_cfg.c */
 };
 
 #define PM_SLEEP_CTL_PORT 0x600
 #define PM_RESET_PORT	  0x604
 #define PM_RESET_VALUE	  0x1
-#define PM_S5_TYPE	  5 /* SLP_TYP of \_S5 */
+#define PM_S5_TYPE	  5	/* SLP_TYP of \_S5 */
+#define FW_CFG_PORT	  0x510 /* where QEMU's x86 machines put it, and guests look */
 
 /* virtio-mmio devices take GSIs 16..23: IOAPIC pins no ISA device claims. */
 #define MACHINE_VIRTIO_GSI 16

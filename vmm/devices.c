@@ -17,6 +17,7 @@
 
 #include "../base/layout.h"
 #include "../base/log.h"
+#include "../devices/fw_cfg.h"
 #include "../devices/power.h"
 #include "../devices/serial.h"
 #include "../devices/virtio_blk.h"
@@ -25,6 +26,7 @@
 
 static const struct device_ops *const device_table[] = {
     &power_device,
+    &fw_cfg_device,
     &virtio_blk_device,
     &serial_device,
 };
