@@ -44,6 +44,10 @@ bool machine_valid(const struct machine_desc *m)
 	for (int i = 0; i < m->nr_ram; i++)
 		if (!m->ram[i].size)
 			return false;
+	/* fw_cfg is always there (an unset port would put it on the DMA controller's), and
+	 * its ports must fit in the 64 Ki of I/O space. */
+	if (!m->fw_cfg_port || m->fw_cfg_port > 0x10000 - FW_CFG_NR_PORTS)
+		return false;
 	for (int i = 0; i < m->nr_serial; i++) /* ISA IRQs: the DSDT's IRQNoFlags takes 0..15 */
 		if (m->serial[i].irq > 15)
 			return false;

@@ -55,6 +55,7 @@ struct machine_desc {
 #define PM_RESET_VALUE	  0x1
 #define PM_S5_TYPE	  5	/* SLP_TYP of \_S5 */
 #define FW_CFG_PORT	  0x510 /* where QEMU's x86 machines put it, and guests look */
+#define FW_CFG_NR_PORTS	  2	/* the selector, the data port at +1 */
 
 /* virtio-mmio devices take GSIs 16..23: IOAPIC pins no ISA device claims. */
 #define MACHINE_VIRTIO_GSI 16
@@ -73,7 +74,8 @@ int machine_init(struct machine_desc *m, uint64_t ram_size, int nr_cpus, int nr_
 /*
  * Whether m is a machine the firmware builders can describe: the one check ACPI and the
  * device tree make of a description they are handed (counts in range, no empty RAM range,
- * ISA IRQs for the UARTs, virtio windows below 4 GiB). machine_init's output always is.
+ * a fw_cfg port, ISA IRQs for the UARTs, virtio windows below 4 GiB). machine_init's output always
+ * is.
  */
 bool machine_valid(const struct machine_desc *m);
 

@@ -302,7 +302,7 @@ void fw_cfg_io(void *opaque, uint64_t offset, void *data, uint32_t len, bool is_
 	uint8_t *b = data;
 
 	pthread_mutex_lock(&fc->lock);
-	while (len && offset < FW_CFG_CTL_SIZE) {
+	while (len && offset < FW_CFG_NR_PORTS) {
 		uint32_t n = offset & 1 ? 1 : len;
 
 		fw_cfg_ports(fc, offset, b, n, is_write);

@@ -44,16 +44,15 @@
 #define FW_CFG_MAX_FILE_PATH 56 /* name[], NUL included */
 #define FW_CFG_E820_SIZE     20 /* an etc/e820 entry: le64 addr, le64 size, le32 type */
 
-/* The ports the DSDT names: the selector, and the data port at +1. */
-#define FW_CFG_CTL_SIZE 2
 /*
- * The bus window is wider: QEMU's memory core hands an access to the region its first byte
+ * The DSDT and the device tree name FW_CFG_NR_PORTS ports (base/machine.h), as QEMU's DSDT
+ * does without DMA. The bus window is wider: QEMU's memory core hands an access to the region its first byte
  * falls in and lets the rest run on to the ports beyond (which answer as unclaimed ports
  * do), while our bus refuses an access that leaves a range. So the window spans every port
  * a 1-4 byte access starting at the selector or the data port reaches, and fw_cfg_io()
  * answers the ports past the first two as nothing is there.
  */
-#define FW_CFG_WINDOW (FW_CFG_CTL_SIZE + 3)
+#define FW_CFG_WINDOW (FW_CFG_NR_PORTS + 3)
 
 struct fw_cfg;
 

@@ -287,7 +287,7 @@ static void test_window_beyond_ports(void **state)
 
 	(void)state;
 	select_key(fc, FW_CFG_NB_CPUS);
-	for (uint64_t port = FW_CFG_CTL_SIZE; port < FW_CFG_WINDOW; port++) {
+	for (uint64_t port = FW_CFG_NR_PORTS; port < FW_CFG_WINDOW; port++) {
 		assert_int_equal(in(fc, port, 1), 0xff);
 		out(fc, port, FW_CFG_SIGNATURE, 1);
 		if (port + 2 <= FW_CFG_WINDOW) {
@@ -408,7 +408,7 @@ static void test_random_accesses(void **state)
 		fw_cfg_io(fc, port, b, len, wr);
 		for (uint32_t k = len; k < sizeof(b); k++) /* nothing beyond the access */
 			assert_int_equal(b[k], k < 4 ? (uint8_t)(v >> (8 * k)) : 0xcc);
-		if (!wr && port >= FW_CFG_CTL_SIZE)
+		if (!wr && port >= FW_CFG_NR_PORTS)
 			assert_int_equal(le_get(b, len), (1ULL << (8 * len)) - 1);
 	}
 	linux_read_blob(fc, FW_CFG_SIGNATURE, sig, 0, 4);
