@@ -52,7 +52,8 @@ struct fw_cfg {
 
 /* --- items ------------------------------------------------------------------------------- */
 
-/* The item a key reads, or NULL: the bits above the index, an index past the last file. */
+/* The item a key reads, or NULL: an arch-local key (we have none), an index past the last
+ * file slot, an empty slot. Bit 14 does not matter. */
 static const struct fw_cfg_item *fw_cfg_item(const struct fw_cfg *fc, uint16_t key)
 {
 	uint16_t i = key & FW_CFG_ENTRY_MASK;
@@ -354,8 +355,8 @@ static void fw_cfg_dev_dump(void *dev)
 	struct fw_cfg *fc = dev;
 
 	pthread_mutex_lock(&fc->lock);
-	log_msg("fw_cfg: key 0x%04x selected, at byte %u; %u files", fc->key, fc->offset,
-		fc->nr_files);
+	log_msg("fw_cfg: key 0x%04x selected, at byte %u; %u in the file directory", fc->key,
+		fc->offset, fc->nr_files);
 	pthread_mutex_unlock(&fc->lock);
 }
 
