@@ -33,6 +33,7 @@ int machine_init(struct machine_desc *m, uint64_t ram_size, int nr_cpus, int nr_
 	m->pm_sleep_ctl = PM_SLEEP_CTL_PORT;
 	m->pm_reset = PM_RESET_PORT;
 	m->pci_conf_port = PCI_CONF_PORT;
+	m->fw_cfg_port = FW_CFG_PORT;
 	return 0;
 }
 
@@ -45,6 +46,10 @@ bool machine_valid(const struct machine_desc *m)
 	for (int i = 0; i < m->nr_ram; i++)
 		if (!m->ram[i].size)
 			return false;
+	/* fw_cfg is always there (an unset port would put it on the DMA controller's), and
+	 * its ports must fit in the 64 Ki of I/O space. */
+	if (!m->fw_cfg_port || m->fw_cfg_port > 0x10000 - FW_CFG_NR_PORTS)
+		return false;
 	for (int i = 0; i < m->nr_serial; i++) /* ISA IRQs: the DSDT's IRQNoFlags takes 0..15 */
 		if (m->serial[i].irq > 15)
 			return false;
@@ -75,6 +80,8 @@ const char *machine_port_user(const struct machine_desc *m, uint32_t port, uint3
 		return "isa-debug-exit";
 	if (ranges_overlap(port, len, HC_PORT_BASE, HC_NR_PORTS))
 		return "hypercall";
+	if (ranges_overlap(port, len, m->fw_cfg_port, FW_CFG_NR_PORTS))
+		return "fw_cfg";
 	return NULL;
 }
 

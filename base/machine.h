@@ -47,6 +47,7 @@ struct machine_desc {
 	/* ACPI power registers (HW-reduced ACPI), I/O ports; see devices/power.c */
 	uint16_t pm_sleep_ctl; /* SLEEP_CONTROL_REG; SLEEP_STATUS_REG is +1 */
 	uint16_t pm_reset;     /* RESET_REG, value PM_RESET_VALUE */
+	uint16_t fw_cfg_port;  /* QEMU's fw_cfg: selector, data at +1; see devices/fw_cfg.c */
 	/*
 	 * The ports of QEMU's conventions for bare-metal guests: its isa-debug-exit
 	 * (devices/debug_exit.c: a write of v ends the run with status (v << 1) | 1), none when
@@ -64,7 +65,9 @@ struct machine_desc {
 #define PM_SLEEP_CTL_PORT 0x600
 #define PM_RESET_PORT	  0x604
 #define PM_RESET_VALUE	  0x1
-#define PM_S5_TYPE	  5 /* SLP_TYP of \_S5 */
+#define PM_S5_TYPE	  5	/* SLP_TYP of \_S5 */
+#define FW_CFG_PORT	  0x510 /* where QEMU's x86 machines put it, and guests look */
+#define FW_CFG_NR_PORTS	  2	/* the selector, the data port at +1 */
 
 #define DEBUG_EXIT_PORT 0xf4 /* QEMU's -device isa-debug-exit,iobase=0xf4,iosize=4 */
 #define DEBUG_EXIT_SIZE 4
@@ -89,7 +92,8 @@ int machine_init(struct machine_desc *m, uint64_t ram_size, int nr_cpus, int nr_
 /*
  * Whether m is a machine the firmware builders can describe: the one check ACPI and the
  * device tree make of a description they are handed (counts in range, no empty RAM range,
- * ISA IRQs for the UARTs, virtio windows below 4 GiB). machine_init's output always is.
+ * a fw_cfg port, ISA IRQs for the UARTs, virtio windows below 4 GiB). machine_init's output always
+ * is.
  */
 bool machine_valid(const struct machine_desc *m);
 

@@ -3,7 +3,7 @@
  * ACPI tables for a HW-reduced ACPI PC (ACPI 6.0 FADT): no PM1/GPE blocks,
  * no FACS, power-off and reset through the FADT's SLEEP_CONTROL_REG and
  * RESET_REG. The MADT is how the kernel finds CPUs and the IOAPIC; the DSDT
- * only describes the UARTs and the virtio-mmio windows.
+ * only describes fw_cfg, the UARTs and the virtio-mmio windows.
  *
  * Layout in buf: RSDP, XSDT, RSDT, FADT, MADT, DSDT, each 16-byte aligned.
  * Byte offsets come from the ACPI 6.4 specification, chapter 5.2.
@@ -78,6 +78,8 @@
 #define MADT_ISO_LEVEL_HI  0xd /* trigger: level (3 << 2), polarity: high (1) */
 
 #define DSDT_REVISION 2 /* 64-bit integers */
+/* _STA bits (ACPI 6.4, 6.3.7): present, enabled, functioning; bit 2 (shown in UI) clear. */
+#define ACPI_STA_PRESENT_HIDDEN 0x0b
 
 /* Where each table sits, relative to base. */
 struct acpi_layout {
@@ -273,6 +275,31 @@ static void dsdt_serial(struct aml *a, int i, const struct serial_desc *s)
 	aml_pkg_end(a, dev);
 }
 
+/*
+ * QEMU's fw_cfg, as QEMU 7.2 describes it (hw/i386/fw_cfg.c, fw_cfg_add_acpi_dsdt): _HID
+ * QEMU0002, _STA 0xB (present, enabled, functioning, not shown in a UI), and an IO
+ * descriptor of its two ports (QEMU adds the DMA register's 8 when it has one; we have
+ * none). Linux's qemu_fw_cfg binds to QEMU0002 and takes its ports from _CRS.
+ */
+static void dsdt_fw_cfg(struct aml *a, uint16_t port)
+{
+	uint8_t buf[16];
+	struct aml rt;
+	size_t dev;
+
+	dev = aml_device_begin(a, "FWCF");
+	aml_name(a, "_HID");
+	aml_string(a, "QEMU0002");
+	aml_name(a, "_STA");
+	aml_integer(a, ACPI_STA_PRESENT_HIDDEN);
+	aml_init(&rt, buf, sizeof(buf));
+	aml_res_io(&rt, port, port, 1, FW_CFG_NR_PORTS);
+	aml_res_end(&rt);
+	aml_name(a, "_CRS");
+	aml_res_template(a, &rt);
+	aml_pkg_end(a, dev);
+}
+
 /* Linux's virtio_mmio driver binds to LNRO0005 through ACPI. */
 static void dsdt_virtio(struct aml *a, int i, const struct virtio_mmio_desc *v)
 {
@@ -313,6 +340,7 @@ static long acpi_dsdt(const struct machine_desc *m, uint8_t *buf, size_t len, si
 	aml_bytes(&a, hdr, sizeof(hdr)); /* filled in below */
 	dsdt_s5(&a);
 	sb = aml_scope_begin(&a, "\\_SB");
+	dsdt_fw_cfg(&a, m->fw_cfg_port); /* first, where QEMU microvm has it */
 	for (i = 0; i < m->nr_serial; i++)
 		dsdt_serial(&a, i, &m->serial[i]);
 	for (i = 0; i < m->nr_virtio; i++)

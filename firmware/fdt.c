@@ -13,6 +13,7 @@
  *     interrupt-controller@fec00000  the IOAPIC ("intel,ce4100-ioapic"),
  *                         the interrupt-parent of everything
  *     isa/serial@i3f8     the UARTs, in I/O space (see dt_isa())
+ *     isa/fw-cfg@i510     QEMU's fw_cfg, in I/O space too (see dt_fw_cfg())
  *     virtio_mmio@d0000000  one per virtio-mmio window
  *
  * Interrupt specifiers are <GSI type> with the type an index into
@@ -235,7 +236,28 @@ static void dt_serial(struct dt *d, const struct serial_desc *sd)
 }
 
 /*
- * The UARTs sit in I/O space, which a flat "reg" cannot express. The ISA
+ * fw_cfg has no device-tree binding for its I/O-port form: QEMU puts fw_cfg in a tree only
+ * where it is MMIO ("qemu,fw-cfg-mmio", Linux's
+ * Documentation/devicetree/bindings/firmware/qemu,fw-cfg-mmio.yaml, reg = the registers).
+ * This is that node with the ports where the UARTs' are, in the ISA bus's I/O space, and
+ * a compatible saying so. No driver matches it: x86 Linux finds fw_cfg through the DSDT's
+ * QEMU0002, and its qemu_fw_cfg matches only the MMIO compatible (it would take an I/O
+ * resource from such a node, but that binding's reg is MMIO, so we do not borrow it).
+ */
+static void dt_fw_cfg(struct dt *d, uint16_t port)
+{
+	const uint32_t reg[3] = {ISA_IO_SPACE, port, FW_CFG_NR_PORTS};
+	char name[DT_NAME_MAX];
+
+	snprintf(name, sizeof(name), "fw-cfg@i%x", port);
+	dt_begin(d, name);
+	dt_str(d, "compatible", "qemu,fw-cfg-ioport");
+	dt_cells(d, "reg", reg, 3);
+	dt_end(d);
+}
+
+/*
+ * The UARTs and fw_cfg sit in I/O space, which a flat "reg" cannot express. The ISA
  * binding (IEEE 1275) can: an "isa" bus whose first address cell is 1 for
  * I/O, with "ranges" mapping ports 0..0xffff onto root address 0. Linux's
  * of_address code knows the "isa" bus, turns such a reg into an
@@ -247,8 +269,6 @@ static void dt_isa(struct dt *d, const struct machine_desc *m)
 {
 	const uint32_t ranges[5] = {ISA_IO_SPACE, 0, 0, 0, ISA_IO_SIZE};
 
-	if (!m->nr_serial)
-		return;
 	dt_begin(d, "isa");
 	dt_str(d, "compatible", "isa");
 	dt_str(d, "device_type", "isa");
@@ -257,6 +277,7 @@ static void dt_isa(struct dt *d, const struct machine_desc *m)
 	dt_cells(d, "ranges", ranges, 5);
 	for (int i = 0; i < m->nr_serial; i++)
 		dt_serial(d, &m->serial[i]);
+	dt_fw_cfg(d, m->fw_cfg_port);
 	dt_end(d);
 }
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, build, run every test.
-#   unit      cmocka tests of the bus, memory, loaders, firmware builders, UART
-#   guest     the VMM on this machine's /dev/kvm with the bare-metal test guest
+#   unit      cmocka tests of the bus, memory, loaders, firmware builders, UART, fw_cfg
+#   guest     the VMM on this machine's /dev/kvm with the bare-metal test guest (and
+#             QEMU with the same guest, for fw_cfg)
 #   linux     Debian's kernel booted by our VMM inside the nested test host (boot, SMP,
-#             console, reboot, virtio-blk with ext4), and the test host's own watchdog
-#   fuzz      libFuzzer on the virtqueue walker and virtio-blk parser, 60 s
+#             console, reboot, fw_cfg in sysfs, virtio-blk with ext4), and the test host's
+#             own watchdog
+#   fuzz      libFuzzer on the virtqueue walker and virtio-blk parser, and on fw_cfg, 60 s
 # Ends with one line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -21,6 +21,7 @@
 #include "../devices/debugcon.h"
 #include "../devices/hypercall.h"
 #include "../devices/pci_none.h"
+#include "../devices/fw_cfg.h"
 #include "../devices/power.h"
 #include "../devices/serial.h"
 #include "../devices/virtio_blk.h"
@@ -28,8 +29,8 @@
 #include "vm.h"
 
 static const struct device_ops *const device_table[] = {
-    &power_device,     &virtio_blk_device, &debug_exit_device, &pci_none_device,
-    &hypercall_device, &serial_device,	   &debugcon_device,
+    &power_device,    &fw_cfg_device,	 &virtio_blk_device, &debug_exit_device,
+    &pci_none_device, &hypercall_device, &serial_device,     &debugcon_device,
 };
 #define NR_DEVICE_TYPES (sizeof(device_table) / sizeof(device_table[0]))
 

@@ -34,31 +34,21 @@ struct hvm_memmap_entry {
 	uint32_t reserved;
 };
 
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
+/* outb/inb, outw/inw, outl/inl: one port access of each width. */
+#define KIT_PIO(sfx, type)                                                                         \
+	static inline void out##sfx(uint16_t port, type v)                                         \
+	{                                                                                          \
+		__asm__ volatile("out" #sfx " %0, %1" : : "a"(v), "Nd"(port));                     \
+	}                                                                                          \
+	static inline type in##sfx(uint16_t port)                                                  \
+	{                                                                                          \
+		type v;                                                                            \
+		__asm__ volatile("in" #sfx " %1, %0" : "=a"(v) : "Nd"(port));                      \
+		return v;                                                                          \
+	}
+KIT_PIO(b, uint8_t)
+KIT_PIO(w, uint16_t)
+KIT_PIO(l, uint32_t)
 
 extern uint8_t guest_stack[GUEST_STACK_SIZE];
 

@@ -17,11 +17,23 @@
  *   debugcon  read port 0xe9 (QEMU answers 0xe9), then print a line through it
  *   pci       probe PCI configuration mechanism #1 as Linux's pci_check_type1 does
  *   hc        every hypercall, well-formed and hostile, then HC_EXIT with status n
+ *   fwcfg     read QEMU's fw_cfg as SeaBIOS and Linux do (a 16-bit selector write, then
+ *             byte reads, `rep insb` for blobs): the signature, id, NB_CPUS, MAX_CPUS,
+ *             RAM size, NOGRAPHIC, UUID, the file directory and etc/e820 through it
+ *   fwcfg-widths  the accesses no driver makes (16- and 32-bit reads and writes of the
+ *             selector and data ports, 1-byte selector writes, the write-channel and
+ *             arch-local selector bits), one value each, to compare with QEMU's
  */
+/* Header-only, so a freestanding guest may use them: byte order, fw_cfg's keys and sizes. */
+#include "../../base/le.h"
+#include "../../devices/fw_cfg.h"
 #include "kit.h"
 
 #define BENCH_PORT 0x0f00
 #define BENCH_MMIO 0xe0000000u
+
+#define FW_CFG_SEL  FW_CFG_PORT
+#define FW_CFG_DATA (FW_CFG_PORT + 1)
 
 static int streq(const char *a, const char *b)
 {
@@ -274,6 +286,153 @@ static void do_hc(uint32_t status)
 	serial_puts("GUEST-HC-EXIT-RETURNED\n");
 }
 
+/* The next n bytes of the selected item, with one string instruction. */
+static void fw_cfg_insb(void *buf, uint32_t n)
+{
+	uint8_t *p = buf;
+
+	__asm__ volatile("cld; rep insb" : "+D"(p), "+c"(n) : "d"(FW_CFG_DATA) : "memory");
+}
+
+static void fw_cfg_blob(uint16_t key, void *buf, uint32_t n)
+{
+	outw(FW_CFG_SEL, key);
+	fw_cfg_insb(buf, n);
+}
+
+/* A numeric item: little-endian, read one byte at a time. */
+static uint64_t fw_cfg_le(uint16_t key, int bytes)
+{
+	uint64_t v = 0;
+
+	outw(FW_CFG_SEL, key);
+	for (int i = 0; i < bytes; i++)
+		v |= (uint64_t)inb(FW_CFG_DATA) << (8 * i);
+	return v;
+}
+
+static void put_item(const char *name, uint64_t v)
+{
+	serial_puts(name);
+	serial_puthex(v);
+	serial_puts("\n");
+}
+
+/* etc/e820 against the memory map in start_info: both say the same, or the line says no. */
+static void fw_cfg_e820(const struct hvm_start_info *si, uint16_t key, uint32_t size)
+{
+	const struct hvm_memmap_entry *m = (void *)(uintptr_t)si->memmap_paddr;
+	uint32_t n = size / FW_CFG_E820_SIZE, same = n == si->memmap_entries;
+	uint8_t e[FW_CFG_E820_SIZE];
+
+	outw(FW_CFG_SEL, key);
+	for (uint32_t i = 0; i < n; i++) {
+		for (int b = 0; b < FW_CFG_E820_SIZE; b++)
+			e[b] = inb(FW_CFG_DATA);
+		serial_puts("GUEST-FWCFG-E820 ");
+		serial_puthex(le_get(e, 8));
+		serial_puts(" ");
+		serial_puthex(le_get(e + 8, 8));
+		serial_puts(" ");
+		serial_putu(le_get(e + 16, 4));
+		serial_puts("\n");
+		same = same && m[i].addr == le_get(e, 8) && m[i].size == le_get(e + 8, 8) &&
+		       m[i].type == le_get(e + 16, 4);
+	}
+	serial_puts(same ? "GUEST-FWCFG-E820-AS-START-INFO yes\n"
+			 : "GUEST-FWCFG-E820-AS-START-INFO no\n");
+}
+
+static void do_fwcfg(const struct hvm_start_info *si)
+{
+	uint8_t sig[FW_CFG_SIG_SIZE + 1] = {0}, uuid[FW_CFG_UUID_SIZE], f[FW_CFG_FILE_SIZE];
+	uint32_t count;
+
+	fw_cfg_blob(FW_CFG_SIGNATURE, sig, FW_CFG_SIG_SIZE);
+	serial_puts("GUEST-FWCFG-SIG ");
+	serial_puts((const char *)sig);
+	serial_puts("\n");
+	put_item("GUEST-FWCFG-ID ", fw_cfg_le(FW_CFG_ID, 4));
+	put_item("GUEST-FWCFG-NB-CPUS ", fw_cfg_le(FW_CFG_NB_CPUS, 2));
+	put_item("GUEST-FWCFG-MAX-CPUS ", fw_cfg_le(FW_CFG_MAX_CPUS, 2));
+	put_item("GUEST-FWCFG-RAM-SIZE ", fw_cfg_le(FW_CFG_RAM_SIZE, 8));
+	put_item("GUEST-FWCFG-NOGRAPHIC ", fw_cfg_le(FW_CFG_NOGRAPHIC, 2));
+	fw_cfg_blob(FW_CFG_UUID, uuid, sizeof(uuid));
+	serial_puts("GUEST-FWCFG-UUID ");
+	for (unsigned i = 0; i < sizeof(uuid); i++) {
+		serial_putc("0123456789abcdef"[uuid[i] >> 4]);
+		serial_putc("0123456789abcdef"[uuid[i] & 15]);
+	}
+	serial_puts("\n");
+
+	fw_cfg_blob(FW_CFG_FILE_DIR, f, 4);
+	count = be_get(f, 4);
+	put_item("GUEST-FWCFG-FILES ", count);
+	for (uint32_t i = 0; i < count && i < 256; i++) { /* 256: a bound on a broken count */
+		/* Reselect and skip to entry i, as Linux's fw_cfg_read_blob does. */
+		outw(FW_CFG_SEL, FW_CFG_FILE_DIR);
+		for (uint32_t skip = 0; skip < 4 + i * FW_CFG_FILE_SIZE; skip++)
+			inb(FW_CFG_DATA);
+		fw_cfg_insb(f, sizeof(f));
+		f[FW_CFG_FILE_SIZE - 1] = 0;
+		serial_puts("GUEST-FWCFG-FILE ");
+		serial_puts((const char *)f + 8);
+		serial_puts(" ");
+		serial_putu(be_get(f, 4));
+		serial_puts(" ");
+		serial_puthex(be_get(f + 4, 2));
+		serial_puts("\n");
+		if (streq((const char *)f + 8, "etc/e820"))
+			fw_cfg_e820(si, be_get(f + 4, 2), be_get(f, 4));
+	}
+	serial_puts("GUEST-FWCFG-DONE\n");
+}
+
+static void put_width(uint32_t v, int digits)
+{
+	serial_putc(' ');
+	for (int s = 4 * (digits - 1); s >= 0; s -= 4)
+		serial_putc("0123456789abcdef"[(v >> s) & 0xf]);
+}
+
+/*
+ * QEMU takes byte accesses at either port (a read is a data read, a write a data write,
+ * ignored) and 16-bit writes at the selector, and refuses the rest (a read: zeros); its
+ * memory core gives an access to the region of its first byte, one byte of it at an odd
+ * offset, and the rest to the ports after (nothing there: all-ones).
+ */
+static void do_fwcfg_widths(void)
+{
+	serial_puts("GUEST-FWCFG-WIDTHS");
+	outw(FW_CFG_SEL, FW_CFG_SIGNATURE);	       /* "QEMU" */
+	put_width(inw(FW_CFG_SEL), 4);		       /* refused */
+	put_width(inb(FW_CFG_DATA), 2);		       /* 'Q' */
+	put_width(inw(FW_CFG_DATA), 4);		       /* 'E', then port +2 */
+	put_width(inl(FW_CFG_SEL), 8);		       /* refused whole */
+	put_width(inb(FW_CFG_SEL), 2);		       /* a byte read of the selector port: 'M' */
+	put_width(inl(FW_CFG_DATA), 8);		       /* 'U', then ports +2..+4 */
+	put_width(inb(FW_CFG_DATA), 2);		       /* past the end */
+	outl(FW_CFG_SEL, 0xabcd0000 | FW_CFG_NB_CPUS); /* refused: selects nothing */
+	put_width(inb(FW_CFG_DATA), 2);		       /* still past the signature's end */
+	outb(FW_CFG_SEL, FW_CFG_MAX_CPUS);	       /* a data write */
+	put_width(inb(FW_CFG_DATA), 2);
+	outw(FW_CFG_SEL, FW_CFG_SIGNATURE);
+	outw(FW_CFG_DATA, FW_CFG_NB_CPUS); /* a data write, then port +2 */
+	put_width(inb(FW_CFG_DATA), 2);	   /* still the signature: 'Q' */
+	outw(FW_CFG_SEL, FW_CFG_WRITE_CHANNEL | FW_CFG_NB_CPUS);
+	put_width(inb(FW_CFG_DATA), 2); /* NB_CPUS */
+	outw(FW_CFG_SEL, FW_CFG_ARCH_LOCAL | FW_CFG_NB_CPUS);
+	put_width(inb(FW_CFG_DATA), 2); /* nothing there */
+	outw(FW_CFG_SEL, 0xffff);
+	put_width(inb(FW_CFG_DATA), 2);
+	outw(FW_CFG_SEL, 0x0100);
+	put_width(inb(FW_CFG_DATA), 2);
+	outw(FW_CFG_SEL, 0x0006); /* MACHINE_ID: not offered */
+	put_width(inb(FW_CFG_DATA), 2);
+	put_width(inw(FW_CFG_SEL + 2), 4); /* beside the ports */
+	serial_puts("\n");
+}
+
 void guest_main(struct hvm_start_info *si)
 {
 	const char *action = cmdline_arg(si, "action");
@@ -298,6 +457,10 @@ void guest_main(struct hvm_start_info *si)
 		do_com2();
 	else if (streq(action, "ins"))
 		do_ins();
+	else if (streq(action, "fwcfg"))
+		do_fwcfg(si);
+	else if (streq(action, "fwcfg-widths"))
+		do_fwcfg_widths();
 	else if (streq(action, "pio") || streq(action, "mmio"))
 		do_bench(streq(action, "mmio"), n);
 	else if (streq(action, "exit"))

@@ -9,7 +9,8 @@
 #   vmlinux            the uncompressed ELF inside it (for ELF / PVH entry); vmlinux.info
 #                      records its entry point and PVH (XEN_ELFNOTE_PHYS32_ENTRY) entry
 #   kernel.config      the kernel's .config (same package)
-#   initramfs.cpio.gz  busybox-static initramfs + virtio/ext4 modules (same package), /init below
+#   initramfs.cpio.gz  busybox-static initramfs + virtio/ext4/qemu_fw_cfg modules (same package),
+#                      /init below
 #   disk.ext4          64 MiB ext4 image holding hello.txt and numbers.txt
 #   disk.ext4.sha256   sha256 of numbers.txt (the guest prints it in bench=ext4)
 #   disk-1g.raw        1 GiB sparse raw image for throughput tests (created once, then kept)
@@ -56,6 +57,10 @@
 #   bench=ext4sync  write /mnt/synced.txt, sync, "GUEST-SYNCED <sha256>", then wait forever
 #   bench=ext4read  "GUEST-EXT4-READ <file> <sha256>" for the files the two modes above wrote
 #   bench=rowrite   try to write /dev/vda: "GUEST-RO-WRITE rc=N" (non-zero on a ro disk)
+#   bench=fwcfg     QEMU's fw_cfg as Linux's qemu_fw_cfg shows it in /sys/firmware/qemu_fw_cfg:
+#                   "GUEST-FWCFG-REV <rev>", "GUEST-FWCFG-FILE <name> <size> <key>" per file,
+#                   "GUEST-FWCFG-E820-RAW <hex bytes>" (by_name/etc/e820/raw), then the
+#                   kernel's own e820 as guest=info prints it (or "GUEST-FWCFG-NODEV")
 #   benchexit=reboot  every mode that powers off uses "reboot -f" instead (for a VMM without
 #                     ACPI: pair it with reboot=t or reboot=k on the command line)
 # bench= wins over guest=. Every bench mode ends with "GUEST-BENCH-DONE" just before power off.
@@ -217,9 +222,10 @@ fi
 } > "$OUT/vmlinux.info"
 
 # --- 5. initramfs ---------------------------------------------------------------------
-# Modules needed for virtio-mmio / virtio-pci block + ext4, in load order, only those
-# that are not built in (=m). modprobe --show-depends resolves deps and softdeps.
-WANT_MODS=(virtio_mmio virtio_pci virtio_blk crc32c_generic crc32c_intel ext4)
+# Modules needed for virtio-mmio / virtio-pci block + ext4, and fw_cfg's sysfs driver
+# (CONFIG_FW_CFG_SYSFS=m), in load order, only those that are not built in (=m).
+# modprobe --show-depends resolves deps and softdeps.
+WANT_MODS=(virtio_mmio virtio_pci virtio_blk crc32c_generic crc32c_intel ext4 qemu_fw_cfg)
 
 read -r -d '' GUEST_INIT <<'EOF' || true
 #!/bin/sh
@@ -364,6 +370,19 @@ ext4read)    # print the hash of a file an earlier boot wrote
     else
         echo "GUEST-EXT4-FAIL"
     fi
+    finish ;;
+fwcfg)       # fw_cfg through Linux's driver: it probed on insmod, from the DSDT's QEMU0002
+    d=/sys/firmware/qemu_fw_cfg
+    if [ -d $d/by_key ]; then
+        echo "GUEST-FWCFG-REV $(cat $d/rev)"
+        for k in $d/by_key/*; do
+            echo "GUEST-FWCFG-FILE $(cat $k/name) $(cat $k/size) $(cat $k/key)"
+        done
+        echo "GUEST-FWCFG-E820-RAW $(od -An -v -tx1 $d/by_name/etc/e820/raw | tr -d ' \n')"
+    else
+        echo "GUEST-FWCFG-NODEV"
+    fi
+    e820
     finish ;;
 rowrite)     # a write to a read-only disk must fail in the guest
     dd if=/dev/zero of=/dev/vda bs=4096 count=1 oflag=direct 2>/dev/null

@@ -348,6 +348,48 @@ t_usr2() {
 }
 check "SIGUSR2 prints exit counts, vCPU, interrupt line and virtio queue state; the VM runs on" t_usr2
 
+# fw_cfg as the guest reads it (SeaBIOS's and Linux's way): the items say what --mem and
+# --cpus asked for, and etc/e820 through the directory is the map start_info carries.
+t_fwcfg() {
+	run fwcfg 0 --kernel "$GUEST" --mem 3584M --cpus 3 --trace --cmdline action=fwcfg &&
+		has "GUEST-FWCFG-SIG QEMU" &&
+		has "GUEST-FWCFG-ID 0x0000000000000001" &&
+		has "GUEST-FWCFG-NB-CPUS 0x0000000000000003" &&
+		has "GUEST-FWCFG-MAX-CPUS 0x0000000000000003" &&
+		has "GUEST-FWCFG-RAM-SIZE 0x00000000e0000000" &&
+		has "GUEST-FWCFG-NOGRAPHIC 0x0000000000000001" &&
+		has "GUEST-FWCFG-UUID 00000000000000000000000000000000" &&
+		has "GUEST-FWCFG-FILES 0x0000000000000001" &&
+		has "GUEST-FWCFG-FILE etc/e820 100 0x0000000000000020" &&
+		has "GUEST-FWCFG-E820 0x0000000000100000 0x00000000bff00000 1" &&
+		has "GUEST-FWCFG-E820 0x0000000100000000 0x0000000020000000 1" &&
+		[ "$(grep -c '^GUEST-FWCFG-E820 ' "$T/out")" -eq 5 ] &&
+		has "GUEST-FWCFG-E820-AS-START-INFO yes" && has GUEST-FWCFG-DONE &&
+		has "io in port=0x511 size=1 count=64 " err # a directory entry: one rep insb
+}
+check "fw_cfg: signature, id, NB_CPUS, MAX_CPUS, RAM size, etc/e820 as --mem/--cpus say" t_fwcfg
+
+# The same guest under QEMU 7.2 (microvm, no fw_cfg DMA, -nographic): the items that must
+# agree do, and so does every odd-width access. isa-debug-exit at the guest's poweroff port
+# ends QEMU's run (status 105: (0x34 << 1) | 1).
+t_fwcfg_qemu() {
+	local q=(qemu-system-x86_64 -accel kvm -M microvm -nographic -nodefaults -serial stdio
+		-global fw_cfg_io.dma_enabled=off -device isa-debug-exit,iobase=0x600,iosize=1
+		-no-reboot -m 256 -smp 2 -kernel "$GUEST")
+	local a st pat='^GUEST-FWCFG-(SIG|ID|NB-CPUS|MAX-CPUS|RAM-SIZE|NOGRAPHIC|UUID|WIDTHS) '
+	command -v qemu-system-x86_64 >/dev/null || { echo "# no qemu-system-x86_64" >"$T/err"; return 1; }
+	for a in fwcfg fwcfg-widths; do
+		timeout 60 "${q[@]}" -append "action=$a" </dev/null 2>"$T/err" | tr -d '\r' |
+			grep -E "$pat" >>"$T/qemu"
+		st=${PIPESTATUS[0]}
+		[ "$st" -eq 105 ] || { echo "# qemu $a: exit status $st" >>"$T/err"; return 1; }
+		run "$a" 0 --kernel "$GUEST" --mem 256M --cpus 2 --cmdline "action=$a" || return 1
+		tr -d '\r' <"$T/out" | grep -E "$pat" >>"$T/ours"
+	done
+	[ "$(wc -l <"$T/ours")" -eq 8 ] && diff "$T/qemu" "$T/ours" >"$T/out"
+}
+check "fw_cfg: the same values as QEMU's, odd widths included" t_fwcfg_qemu
+
 t_help() { run help 0 --help && has "usage: vmm" && run version 0 --version && has "vmm "; }
 check "--help and --version" t_help
 

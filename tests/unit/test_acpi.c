@@ -69,6 +69,7 @@ static void machine_fill(struct machine_desc *m, int nr_cpus, int nr_virtio)
 	}
 	m->pm_sleep_ctl = PM_SLEEP_CTL_PORT;
 	m->pm_reset = PM_RESET_PORT;
+	m->fw_cfg_port = FW_CFG_PORT;
 }
 
 struct tables {
@@ -268,6 +269,12 @@ static void test_fadt_ports_follow_machine(void **state)
 	assert_gas_io8(t.fadt + 256, 0xb001);
 	assert_gas_io8(t.fadt + 116, 0xcf9);
 	free(t.buf);
+	/* fw_cfg's IO descriptor: at the machine's port, two ports long. */
+	m.fw_cfg_port = 0x1234;
+	tables_build(&t, &m);
+	assert_non_null(
+	    memfind(t.dsdt, table_len(t.dsdt), "\x47\x01\x34\x12\x34\x12\x01\x02\x79\x00", 10));
+	free(t.buf);
 }
 
 /* ---- MADT ---- */
@@ -380,6 +387,17 @@ static void test_dsdt_content(void **state)
 		0x89, 0x06, 0x00, 0x01, 0x01, 0x0c, 0x00, 0x00, 0x00,
 		0x79, 0x00,
 	};
+	/* Device(FWCF) {Name(_HID, "QEMU0002") Name(_STA, 0x0B)
+	 *   Name(_CRS, ResourceTemplate() {IO(Decode16, 0x510, 0x510, 1, 2)})}:
+	 * QEMU's fw_cfg_add_acpi_dsdt, without the DMA register. */
+	static const uint8_t fwcf[] = {
+		0x5b, 0x82, 0x2e, 'F', 'W', 'C', 'F',
+		0x08, '_', 'H', 'I', 'D', 0x0d, 'Q', 'E', 'M', 'U', '0', '0', '0', '2', 0x00,
+		0x08, '_', 'S', 'T', 'A', 0x0a, 0x0b,
+		0x08, '_', 'C', 'R', 'S', 0x11, 0x0d, 0x0a, 0x0a,
+		0x47, 0x01, 0x10, 0x05, 0x10, 0x05, 0x01, 0x02,
+		0x79, 0x00,
+	};
 	/* clang-format on */
 	struct machine_desc m;
 	struct tables t;
@@ -393,6 +411,8 @@ static void test_dsdt_content(void **state)
 	assert_non_null(memfind(t.dsdt, n, s5, sizeof(s5)));
 	assert_non_null(memfind(t.dsdt, n, com1_io, sizeof(com1_io)));
 	assert_non_null(memfind(t.dsdt, n, vr07_res, sizeof(vr07_res)));
+	assert_non_null(memfind(t.dsdt, n, fwcf, sizeof(fwcf)));
+	assert_int_equal(memcount(t.dsdt, n, "QEMU0002", 8), 1);
 	assert_non_null(memfind(t.dsdt, n, "COM2", 4));
 	assert_null(memfind(t.dsdt, n, "COM3", 4));
 	assert_int_equal(memcount(t.dsdt, n, "LNRO0005", 8), 8);
@@ -446,6 +466,13 @@ static void test_einval(void **state)
 	machine_fill(&m, 1, 0);
 	m.serial[1].irq = 16;
 	assert_int_equal(acpi_build(&m, LAYOUT_ACPI, buf, BUF_LEN), -EINVAL);
+	machine_fill(&m, 1, 0);
+	m.fw_cfg_port = 0;
+	assert_int_equal(acpi_build(&m, LAYOUT_ACPI, buf, BUF_LEN), -EINVAL);
+	m.fw_cfg_port = 0xffff; /* the data port would be past the I/O space */
+	assert_int_equal(acpi_build(&m, LAYOUT_ACPI, buf, BUF_LEN), -EINVAL);
+	m.fw_cfg_port = 0xfffe;
+	assert_true(acpi_build(&m, LAYOUT_ACPI, buf, BUF_LEN) > 0);
 	/* Bad input wins over a short buffer. */
 	machine_fill(&m, 0, 0);
 	assert_int_equal(acpi_build(&m, LAYOUT_ACPI, buf, 0), -EINVAL);
@@ -480,10 +507,12 @@ static void test_enospc_small(void **state)
 {
 	(void)state;
 	enospc_check(1, 0);
-	assert_int_equal(
-	    acpi_build(&(struct machine_desc){.nr_cpus = 1, .nr_ram = 1, .ram = {{0, 2 << 20}}},
-		       LAYOUT_ACPI, NULL, 0),
-	    -ENOSPC);
+	assert_int_equal(acpi_build(&(struct machine_desc){.nr_cpus = 1,
+							   .nr_ram = 1,
+							   .ram = {{0, 2 << 20}},
+							   .fw_cfg_port = FW_CFG_PORT},
+				    LAYOUT_ACPI, NULL, 0),
+			 -ENOSPC);
 }
 
 static void test_enospc_large(void **state)
@@ -915,6 +944,23 @@ static void iasl_check(const char *dir, int nr_cpus, int nr_virtio)
 	assert_non_null(strstr(dsl, "Name (\\_S5, Package (0x04)"));
 	assert_non_null(strstr(dsl, "EisaId (\"PNP0501\")"));
 	assert_non_null(strstr(dsl, "IRQNoFlags ()\n                    {4}"));
+	/* fw_cfg, as iasl prints QEMU microvm's (tests/data/acpi/microvm/DSDT.dsl there),
+	 * but for the length: no DMA register. */
+	assert_non_null(strstr(dsl, "        Device (FWCF)\n"
+				    "        {\n"
+				    "            Name (_HID, \"QEMU0002\")  // _HID: Hardware ID\n"
+				    "            Name (_STA, 0x0B)  // _STA: Status\n"
+				    "            Name (_CRS, ResourceTemplate ()  // _CRS: Current "
+				    "Resource Settings\n"
+				    "            {\n"
+				    "                IO (Decode16,\n"
+				    "                    0x0510,             // Range Minimum\n"
+				    "                    0x0510,             // Range Maximum\n"
+				    "                    0x01,               // Alignment\n"
+				    "                    0x02,               // Length\n"
+				    "                    )\n"
+				    "            })\n"
+				    "        }\n"));
 	if (nr_virtio) {
 		assert_non_null(strstr(dsl, "\"LNRO0005\""));
 		assert_non_null(strstr(dsl, "Interrupt (ResourceConsumer, Level, ActiveHigh, "

@@ -167,7 +167,7 @@ static void check_serials(const void *fdt, const struct machine_desc *m)
 	assert_u32(fdt, "/isa", "#address-cells", 2);
 	assert_u32(fdt, "/isa", "#size-cells", 1);
 	assert_cells(fdt, "/isa", "ranges", ranges, 5);
-	assert_int_equal(count_subnodes(fdt, "/isa"), m->nr_serial);
+	assert_int_equal(count_subnodes(fdt, "/isa"), m->nr_serial + 1); /* + fw_cfg */
 	for (int i = 0; i < m->nr_serial; i++) {
 		const uint32_t reg[] = {1, m->serial[i].port, 8};
 		const uint32_t irq[] = {m->serial[i].irq, 3};
@@ -181,6 +181,19 @@ static void check_serials(const void *fdt, const struct machine_desc *m)
 		snprintf(alias, sizeof(alias), "serial%d", i);
 		assert_string_equal(fdt_get_alias(fdt, alias), path);
 	}
+}
+
+/* fw_cfg's two ports, in the ISA bus's I/O space as the UARTs are. */
+static void check_fw_cfg(const void *fdt, const struct machine_desc *m)
+{
+	const uint32_t reg[] = {1, m->fw_cfg_port, 2};
+	char path[32];
+
+	snprintf(path, sizeof(path), "/isa/fw-cfg@i%x", m->fw_cfg_port);
+	assert_str_prop(fdt, path, "compatible", "qemu,fw-cfg-ioport");
+	assert_cells(fdt, path, "reg", reg, 3);
+	assert_int_equal(fdt_node_offset_by_compatible(fdt, -1, "qemu,fw-cfg-ioport"),
+			 node(fdt, path));
 }
 
 static void check_virtio(const void *fdt, const struct machine_desc *m)
@@ -212,6 +225,7 @@ static void check_all(const void *fdt, const struct machine_desc *m)
 	check_cpus(fdt, m->nr_cpus);
 	check_apics(fdt);
 	check_serials(fdt, m);
+	check_fw_cfg(fdt, m);
 	check_virtio(fdt, m);
 	assert_str_prop(fdt, "/chosen", "bootargs", cmdline);
 	assert_str_prop(fdt, "/chosen", "stdout-path", "/isa/serial@i3f8");
@@ -286,7 +300,9 @@ static void test_no_cmdline_no_serial(void **state)
 	assert_null(fdt_getprop(fdt, node(fdt, "/chosen"), "bootargs", &len));
 	assert_int_equal(len, -FDT_ERR_NOTFOUND);
 	assert_null(fdt_getprop(fdt, node(fdt, "/chosen"), "stdout-path", &len));
-	assert_int_equal(fdt_path_offset(fdt, "/isa"), -FDT_ERR_NOTFOUND);
+	/* No UART, but fw_cfg is there, alone on the ISA bus. */
+	assert_int_equal(count_subnodes(fdt, "/isa"), 1);
+	check_fw_cfg(fdt, &m);
 	assert_int_equal(fdt_path_offset(fdt, "/aliases"), -FDT_ERR_NOTFOUND);
 	check_cpus(fdt, 1);
 	check_apics(fdt);
@@ -325,7 +341,11 @@ static void test_bad_desc(void **state)
 	m.nr_virtio = -1;
 	assert_int_equal(fdt_build(&m, NULL, buf, sizeof(buf)), -EINVAL);
 	m.nr_virtio = 0;
+	m.fw_cfg_port = 0;
+	assert_int_equal(fdt_build(&m, NULL, buf, sizeof(buf)), -EINVAL);
+	m.fw_cfg_port = 0x1234;
 	assert_true(fdt_build(&m, NULL, buf, sizeof(buf)) > 0);
+	check_fw_cfg(buf, &m);
 }
 
 /* Every buffer size short of the real one fails cleanly, inside its bounds. */
@@ -409,6 +429,9 @@ static void test_dtc_roundtrip(void **state)
 	assert_non_null(strstr(text, "cpu@1 {"));
 	assert_non_null(strstr(text, "bootargs = \"console=ttyS0 earlyprintk=serial reboot=t\";"));
 	assert_non_null(strstr(text, "serial@i2f8 {"));
+	assert_non_null(strstr(text, "fw-cfg@i510 {"));
+	assert_non_null(strstr(text, "compatible = \"qemu,fw-cfg-ioport\";"));
+	assert_non_null(strstr(text, "reg = <0x01 0x510 0x02>;"));
 	assert_non_null(strstr(text, "virtio_mmio@d0007000 {"));
 	assert_non_null(strstr(text, "compatible = \"intel,ce4100-ioapic\";"));
 
