@@ -101,7 +101,7 @@ struct hc_bootinfo {
 	uint64_t mmap;		/* in: buffer of struct hc_mmap_entry, or 0 */
 	uint32_t mmap_cap;	/* in: its size in entries */
 	uint32_t mmap_entries;	/* out: entries; ENOSPC: what is needed */
-	uint64_t dtb, dtb_size; /* out: the device tree; 0 while the VMM does not hand one over */
+	uint64_t dtb, dtb_size; /* out: where the VMM put the machine's device tree (FDT) */
 };
 
 struct hc_disk_info {

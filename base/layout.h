@@ -9,6 +9,7 @@
  *   0x0000_8ff0  initial stack
  *   0x0000_9000  PML4, PDPT at 0xa000, 4 PDs at 0xb000..0xefff (identity map of 4 GiB)
  *   0x0002_0000  kernel command line
+ *   0x0003_0000  the device tree (flattened), for bare-metal guests (HC_BOOTINFO says where)
  *   0x0009_fc00  top of low RAM (EBDA-sized gap, reserved as on PCs)
  *   0x000e_0000  ACPI tables (RSDP first, so a legacy scan finds it)
  *   0x000f_fff0  the reset vector: a stub that writes the ACPI reset register
@@ -28,6 +29,8 @@
 #define LAYOUT_PD	    0xb000ULL /* four 4 KiB PDs: 4 GiB of 2 MiB pages */
 #define LAYOUT_CMDLINE	    0x20000ULL
 #define LAYOUT_CMDLINE_MAX  0x10000ULL
+#define LAYOUT_DTB	    0x30000ULL
+#define LAYOUT_DTB_MAX	    0x10000ULL
 #define LAYOUT_LOWMEM_END   0x9fc00ULL
 #define LAYOUT_ACPI	    0xe0000ULL
 #define LAYOUT_ACPI_SIZE    0x1f000ULL

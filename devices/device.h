@@ -63,6 +63,8 @@ struct device_host {
 	const char *(*cmdline)(void *vmm);
 	/* The i-th --disk image, or NULL: for guests that read it without virtio. */
 	struct blk_disk *(*disk)(void *vmm, int i);
+	/* The size of the device tree the VMM put at LAYOUT_DTB (0: none). */
+	uint64_t (*dtb_size)(void *vmm);
 };
 
 struct device_ops {

@@ -46,8 +46,8 @@
 
 /*
  * The DSDT and the device tree name FW_CFG_NR_PORTS ports (base/machine.h), as QEMU's DSDT
- * does without DMA. The bus window is wider: QEMU's memory core hands an access to the region its first byte
- * falls in and lets the rest run on to the ports beyond (which answer as unclaimed ports
+ * does without DMA. The bus window is wider: QEMU's memory core hands an access to the region its
+ * first byte falls in and lets the rest run on to the ports beyond (which answer as unclaimed ports
  * do), while our bus refuses an access that leaves a range. So the window spans every port
  * a 1-4 byte access starting at the selector or the data port reaches, and fw_cfg_io()
  * answers the ports past the first two as nothing is there.

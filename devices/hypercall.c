@@ -15,6 +15,7 @@
 
 #include "../base/e820.h"
 #include "../base/hypercall.h"
+#include "../base/layout.h"
 #include "../base/le.h"
 #include "../base/log.h"
 #include "device.h"
@@ -66,7 +67,8 @@ static int hc_bootinfo(struct hypercall *hc, struct hc_bootinfo *a)
 	a->nr_cpus = (uint32_t)h->mach->nr_cpus;
 	for (a->nr_disks = 0; h->disk(h->vmm, (int)a->nr_disks);)
 		a->nr_disks++;
-	a->dtb = a->dtb_size = 0;
+	a->dtb_size = h->dtb_size ? h->dtb_size(h->vmm) : 0;
+	a->dtb = a->dtb_size ? LAYOUT_DTB : 0;
 	a->cmdline_len = (uint32_t)strlen(cmdline) + 1;
 	a->mmap_entries = n < 0 ? 0 : (uint32_t)n;
 	if ((a->cmdline && a->cmdline_cap < a->cmdline_len) ||

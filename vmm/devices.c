@@ -147,6 +147,11 @@ static const char *host_cmdline(void *vmm)
 	return vm->cmdline ? vm->cmdline : "";
 }
 
+static uint64_t host_dtb_size(void *vmm)
+{
+	return ((const struct vm *)vmm)->dtb_size;
+}
+
 static struct blk_disk *host_disk(void *vmm, int i)
 {
 	struct vm *vm = vmm;
@@ -176,6 +181,7 @@ int vm_devices_create(struct vm *vm)
 	    .exit = host_exit,
 	    .cmdline = host_cmdline,
 	    .disk = host_disk,
+	    .dtb_size = host_dtb_size,
 	};
 	for (size_t t = 0; t < NR_DEVICE_TYPES; t++) {
 		const struct device_ops *ops = device_table[t];

@@ -22,6 +22,7 @@
 #include "../firmware/acpi.h"
 #include "../firmware/bootparams.h"
 #include "../firmware/cpu_tables.h"
+#include "../firmware/fdt.h"
 #include "console.h"
 #include "serve.h"
 #include "../base/layout.h"
@@ -271,6 +272,23 @@ static int vm_load_images(struct vm *vm, struct kernel_image *k, struct boot_inf
  * kernel gets the GDT, ACPI (found by the RSDP scan) and the reset vector, its info block
  * having been placed with its modules.
  */
+/*
+ * The device tree of the machine, in low RAM where bare-metal guests find it through
+ * HC_BOOTINFO (Linux on x86 reads ACPI instead, and never looks).
+ */
+static int vm_load_dtb(struct vm *vm)
+{
+	void *p = guest_mem_ptr(&vm->mem, LAYOUT_DTB, LAYOUT_DTB_MAX);
+	long n = p ? fdt_build(&vm->mach, vm->cmdline, p, LAYOUT_DTB_MAX) : -EFAULT;
+
+	if (n < 0) {
+		log_msg("device tree: %s", strerror((int)-n));
+		return (int)n;
+	}
+	vm->dtb_size = (uint64_t)n;
+	return 0;
+}
+
 static int vm_load_firmware(struct vm *vm, const struct kernel_image *k, struct boot_info *bi,
 			    uint64_t *boot_arg)
 {
@@ -281,6 +299,7 @@ static int vm_load_firmware(struct vm *vm, const struct kernel_image *k, struct 
 	uint8_t *gdt = guest_mem_ptr(&vm->mem, LAYOUT_GDT, BOOT_GDT_SIZE);
 	uint8_t *pt = guest_mem_ptr(&vm->mem, LAYOUT_PML4, BOOT_PAGE_TABLES_SIZE);
 	long n;
+	int err;
 
 	if (!acpi || !zp || !si || !rv || !gdt || !pt)
 		return -EFAULT;
@@ -292,6 +311,8 @@ static int vm_load_firmware(struct vm *vm, const struct kernel_image *k, struct 
 		return n;
 	}
 	bi->rsdp_gpa = LAYOUT_ACPI;
+	if ((err = vm_load_dtb(vm)))
+		return err;
 	if (k->kind == KERNEL_MULTIBOOT) { /* vm_load_multiboot placed the info block */
 		*boot_arg = bi->mb_info_gpa;
 		return 0;

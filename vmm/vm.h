@@ -66,6 +66,7 @@ struct vm {
 	int nr_lines;
 	int kick_fd[MACHINE_MAX_VIRTIO]; /* each virtio slot's ioeventfd, -1 if none */
 	char *cmdline;			 /* the user's, plus virtio_mmio.device= for each device */
+	uint64_t dtb_size;		 /* the device tree at LAYOUT_DTB */
 	struct vcpu *vcpu[MACHINE_MAX_CPUS];
 	int nr_vcpus;
 

@@ -17,6 +17,7 @@
  *   debugcon  read port 0xe9 (QEMU answers 0xe9), then print a line through it
  *   pci       probe PCI configuration mechanism #1 as Linux's pci_check_type1 does
  *   hc        every hypercall, well-formed and hostile, then HC_EXIT with status n
+ *   dtb       find the device tree through HC_BOOTINFO: its header and FNV-1a hash
  *   fwcfg     read QEMU's fw_cfg as SeaBIOS and Linux do (a 16-bit selector write, then
  *             byte reads, `rep insb` for blobs): the signature, id, NB_CPUS, MAX_CPUS,
  *             RAM size, NOGRAPHIC, UUID, the file directory and etc/e820 through it
@@ -254,6 +255,34 @@ static void do_hc_disk(void)
 	hc_say("disk-none", hc_call(HC_DISK_READ, &io));
 }
 
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void do_dtb(void)
+{
+	struct hc_bootinfo b = {0};
+	const uint8_t *p;
+	uint32_t h = 2166136261u; /* FNV-1a, 32 bits */
+
+	if (hc_call(HC_BOOTINFO, &b) || !b.dtb) {
+		serial_puts("GUEST-DTB none\n");
+		return;
+	}
+	p = (const uint8_t *)(uintptr_t)b.dtb;
+	for (uint64_t i = 0; i < b.dtb_size; i++)
+		h = (h ^ p[i]) * 16777619u;
+	serial_puts("GUEST-DTB at ");
+	serial_puthex(b.dtb);
+	serial_puts(be32(p) == 0xd00dfeed ? " magic ok" : " magic bad");
+	serial_puts(be32(p + 4) == b.dtb_size ? " size ok " : " size bad ");
+	serial_putu((uint32_t)b.dtb_size);
+	serial_puts(" fnv ");
+	serial_puthex(h);
+	serial_puts("\n");
+}
+
 static void do_hc(uint32_t status)
 {
 	static uint64_t odd[4] __attribute__((aligned(8)));
@@ -473,6 +502,8 @@ void guest_main(struct hvm_start_info *si)
 		do_pci();
 	else if (streq(action, "hc"))
 		do_hc((uint32_t)n);
+	else if (streq(action, "dtb"))
+		do_dtb();
 	else
 		serial_puts("GUEST-UNKNOWN-ACTION\n");
 }

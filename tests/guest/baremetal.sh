@@ -180,6 +180,22 @@ t_hypercalls() {
 }
 check "hypercalls: every call and hostile blocks; the disk written; HC_EXIT's status" t_hypercalls
 
+# The device tree in guest RAM is the one --dump-dtb writes for the same machine
+t_dtb() {
+	local fnv
+	run dtb 0 --kernel "$GUEST" --cpus 2 --serial stdio --serial none --cmdline action=dtb &&
+		has "GUEST-DTB at 0x0000000000030000 magic ok size ok" && cp "$T/out" "$T/dtb.out" &&
+		run dump 0 --kernel "$GUEST" --cpus 2 --serial stdio --serial none --cmdline action=dtb \
+			--dump-dtb "$T/d.dtb" || return 1
+	fnv=$(python3 -c 'import sys
+h = 2166136261
+for b in open(sys.argv[1], "rb").read(): h = ((h ^ b) * 16777619) & 0xffffffff
+print("%016x" % h)' "$T/d.dtb")
+	grep -q "GUEST-DTB at 0x0000000000030000 magic ok size ok $(stat -c %s "$T/d.dtb") fnv 0x$fnv" \
+		"$T/dtb.out"
+}
+check "the guest finds the machine's device tree (HC_BOOTINFO), as --dump-dtb writes it" t_dtb
+
 t_echo() {
 	printf 'typed line\n' | timeout 60 "$VMM" --kernel "$GUEST" --cmdline action=echo \
 		>"$T/out" 2>"$T/err" && has "GUEST-ECHO typed line"
