@@ -86,6 +86,10 @@ int vm_machine_init(struct machine_desc *m, const struct vmm_config *cfg);
 /* --debug-exit's ports in m: given, or chosen by --debug-exit=auto for the kernel loaded. */
 void vm_debug_exit_on(struct machine_desc *m, const struct vmm_config *cfg);
 int vm_create(struct vm *vm, const struct vmm_config *cfg);
+struct boot_info;
+struct kernel_image;
+/* vmm/images.c: kernel, initrd or multiboot modules, command line, from the user's files. */
+int vm_load_images(struct vm *vm, struct kernel_image *k, struct boot_info *bi);
 /*
  * After a guest reset (--reboot=restart): the machine from power-on again, the host side
  * (open images and their locks, --serial files, I/O threads) kept. 0 or -errno, logged.

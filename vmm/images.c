@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What comes from the user's files, into guest RAM: the kernel (bzImage, PVH ELF or
+ * multiboot, by content), the initrd or the multiboot modules, and the command line. Each
+ * file is mapped read-only, checked by its loader and unmapped again; every problem is one
+ * line naming the file, and -EINVAL (the user's to fix).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../base/layout.h"
+#include "../base/log.h"
+#include "../firmware/bootparams.h"
+#include "../firmware/loader.h"
+#include "../firmware/multiboot.h"
+#include "vm.h"
+
+/* A whole file, mapped read-only. An empty or unreadable file is an error. */
+struct file_map {
+	const uint8_t *data;
+	size_t len;
+};
+
+static int file_map(const char *path, struct file_map *f)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+
+	f->data = NULL;
+	f->len = 0;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st))
+		err = -errno;
+	else if (!S_ISREG(st.st_mode))
+		err = -EINVAL;
+	else if (!st.st_size)
+		err = -ENODATA;
+	if (!err) {
+		void *p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+
+		if (p == MAP_FAILED)
+			err = -errno;
+		else
+			*f = (struct file_map){p, st.st_size};
+	}
+	close(fd);
+	return err;
+}
+
+static void file_unmap(struct file_map *f)
+{
+	if (f->data)
+		munmap((void *)f->data, f->len);
+	f->data = NULL;
+}
+
+static const char *file_strerror(int err)
+{
+	if (err == -ENODATA)
+		return "empty file";
+	if (err == -EINVAL)
+		return "not a regular file";
+	return strerror(-err);
+}
+
+/*
+ * The user's command line plus virtio_mmio.device=SIZE@BASE:GSI for every
+ * device, for kernels built with VIRTIO_MMIO_CMDLINE_DEVICES (Firecracker's
+ * way). Stock distro kernels lack it and find the devices in the DSDT.
+ */
+static int vm_compose_cmdline(struct vm *vm)
+{
+	size_t len = strlen(vm->cfg->cmdline) + 1 + vm->mach.nr_virtio * 64;
+	char *p = malloc(len);
+	int n;
+
+	if (!p)
+		return -ENOMEM;
+	n = snprintf(p, len, "%s", vm->cfg->cmdline);
+	for (int i = 0; i < vm->mach.nr_virtio; i++)
+		n += snprintf(p + n, len - n, " virtio_mmio.device=%lluK@0x%llx:%u",
+			      LAYOUT_VIRTIO_MMIO_SIZE >> 10,
+			      (unsigned long long)vm->mach.virtio[i].base, vm->mach.virtio[i].irq);
+	vm->cmdline = p;
+	return 0;
+}
+
+static int vm_load_cmdline(struct vm *vm, const struct kernel_image *k, struct boot_info *bi)
+{
+	const char *cmdline;
+	size_t len, max = k->cmdline_max ? k->cmdline_max : 255;
+	int err = vm_compose_cmdline(vm);
+
+	if (err)
+		return err;
+	cmdline = vm->cmdline;
+	len = strlen(cmdline);
+
+	if (max > LAYOUT_CMDLINE_MAX - 1)
+		max = LAYOUT_CMDLINE_MAX - 1;
+	if (len > max) {
+		log_msg("--cmdline: %zu bytes, the kernel takes at most %zu", len, max);
+		return -EINVAL;
+	}
+	bi->cmdline_gpa = LAYOUT_CMDLINE;
+	bi->cmdline_len = len;
+	return guest_mem_write(&vm->mem, LAYOUT_CMDLINE, cmdline, len + 1);
+}
+
+/*
+ * A multiboot kernel's modules: --initrd "PATH ARGS,PATH ARGS" split as QEMU's -initrd, then
+ * every --module. Each file is mapped until the info area and the modules are in RAM.
+ */
+static int vm_map_modules(const struct vmm_config *cfg, struct cli_module *mod,
+			  struct file_map *map, struct mb_module *mb)
+{
+	int n = 0, err;
+
+	if (cfg->initrd && (n = cli_split_initrd(cfg->initrd, mod, MB_MAX_MODULES)) < 0) {
+		log_msg("--initrd %s: %s", cfg->initrd,
+			n == -E2BIG    ? "too many modules"
+			: n == -EINVAL ? "an empty module path"
+				       : strerror(-n));
+		return -EINVAL;
+	}
+	if (n + cfg->nr_modules > MB_MAX_MODULES) {
+		log_msg("--initrd and --module: at most %d modules", MB_MAX_MODULES);
+		cli_modules_free(mod, n);
+		return -EINVAL;
+	}
+	for (int i = 0; i < cfg->nr_modules; i++) /* borrowed: only the split ones are freed */
+		mod[n + i] = cfg->module[i];
+	for (int i = 0; i < n + cfg->nr_modules; i++) {
+		err = file_map(mod[i].path, &map[i]);
+		if (err && err != -ENODATA) { /* an empty module is one QEMU boots too */
+			log_msg("%s %s: %s", i < n ? "--initrd" : "--module", mod[i].path,
+				file_strerror(err));
+			for (int j = 0; j < i; j++)
+				file_unmap(&map[j]);
+			cli_modules_free(mod, n);
+			return -EINVAL;
+		}
+		mb[i] = (struct mb_module){map[i].data, map[i].len, mod[i].string};
+	}
+	return n;
+}
+
+static int vm_load_multiboot(struct vm *vm, const struct kernel_image *k, struct boot_info *bi)
+{
+	const struct vmm_config *cfg = vm->cfg;
+	struct cli_module mod[MB_MAX_MODULES];
+	struct file_map map[MB_MAX_MODULES];
+	struct mb_module mb[MB_MAX_MODULES];
+	struct mb_boot b = {.loader_name = "vmm " VMM_VERSION, .mod = mb};
+	char *cmdline = NULL;
+	int n = vm_map_modules(cfg, mod, map, mb), err;
+
+	if (n < 0)
+		return n;
+	b.nr_mods = n + cfg->nr_modules;
+	/* QEMU's "%s %s" of the kernel's path and -append (empty when not given): guests take
+	 * argv[0] from it. Our own default command line is for Linux, not for them. */
+	if (asprintf(&cmdline, "%s %s", cfg->kernel, cfg->cmdline_given ? cfg->cmdline : "") < 0)
+		cmdline = NULL;
+	b.cmdline = cmdline;
+	err = cmdline ? multiboot_place(&vm->mem, &vm->mach, k->load_end, &b, &bi->mb_info_gpa)
+		      : -ENOMEM;
+	for (int i = 0; i < b.nr_mods; i++)
+		file_unmap(&map[i]);
+	cli_modules_free(mod, n);
+	free(cmdline);
+	if (err == -EFBIG) {
+		log_msg("--kernel %s: the multiboot information and modules do not fit in RAM "
+			"below %llu MiB",
+			cfg->kernel, (unsigned long long)(vm->mach.ram[0].size >> 20));
+		return -EINVAL;
+	}
+	if (err)
+		log_msg("multiboot information: %s", strerror(-err));
+	return err;
+}
+
+static void vm_log_kernel_error(const struct vmm_config *cfg, const struct kernel_image *k, int err)
+{
+	if (err == -EOPNOTSUPP)
+		log_msg("--kernel %s: its multiboot header requires flag bit %d, which we do not "
+			"support",
+			cfg->kernel, k->mb_bad_bit);
+	else
+		log_msg("--kernel %s: %s", cfg->kernel, loader_strerror(err));
+}
+
+int vm_load_images(struct vm *vm, struct kernel_image *k, struct boot_info *bi)
+{
+	const struct vmm_config *cfg = vm->cfg;
+	struct file_map f;
+	int err;
+
+	if ((err = file_map(cfg->kernel, &f))) {
+		log_msg("--kernel %s: %s", cfg->kernel, file_strerror(err));
+		return -EINVAL;
+	}
+	err = loader_load_kernel(&vm->mem, f.data, f.len, k);
+	file_unmap(&f);
+	if (err) {
+		vm_log_kernel_error(cfg, k, err);
+		return -EINVAL;
+	}
+	if (k->kind == KERNEL_MULTIBOOT) {
+		/* QEMU ignores the video mode; with no display, so do we (multiboot.h). */
+		if (k->mb_flags & MB_HF_VIDEO_MODE)
+			log_msg("--kernel %s: multiboot video mode asked for: no display here, "
+				"so no video information",
+				cfg->kernel);
+		return vm_load_multiboot(vm, k, bi);
+	}
+	if (cfg->nr_modules) {
+		log_msg("--module %s: modules are for multiboot kernels", cfg->module[0].path);
+		return -EINVAL;
+	}
+	if (cfg->initrd) {
+		if ((err = file_map(cfg->initrd, &f))) {
+			log_msg("--initrd %s: %s", cfg->initrd, file_strerror(err));
+			return -EINVAL;
+		}
+		err = loader_load_initrd(&vm->mem, k, f.data, f.len, &bi->initrd_gpa);
+		bi->initrd_size = f.len;
+		file_unmap(&f);
+		if (err) {
+			log_msg("--initrd %s: %s", cfg->initrd, loader_strerror(err));
+			return -EINVAL;
+		}
+	}
+	return vm_load_cmdline(vm, k, bi);
+}
