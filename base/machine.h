@@ -77,6 +77,7 @@ struct machine_desc {
 #define PCI_CONF_SIZE	8
 #define RTC_PORT	0x70 /* the PC's CMOS RTC: index 0x70, data 0x71 */
 #define RTC_IRQ		8
+#define RTC_CENTURY	0x32 /* its century byte, QEMU's; the FADT's CENTURY field says where */
 
 /* virtio-mmio devices take GSIs 16..23: IOAPIC pins no ISA device claims. */
 #define MACHINE_VIRTIO_GSI 16

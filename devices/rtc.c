@@ -64,9 +64,8 @@
 #define RTC_REG_B	  0x0b
 #define RTC_REG_C	  0x0c
 #define RTC_REG_D	  0x0d
-/* The century, where QEMU keeps it and the FADT's CENTURY field points (firmware/acpi.c). */
-#define RTC_CENTURY	0x32
-#define RTC_CENTURY_PS2 0x37 /* IBM PS/2's place for it: an alias, as in QEMU */
+/* The century is at RTC_CENTURY (base/machine.h), as in QEMU; IBM PS/2's place is an alias. */
+#define RTC_CENTURY_PS2 0x37
 
 #define REG_A_UIP   0x80
 #define REG_A_DV    0x70
