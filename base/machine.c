@@ -34,6 +34,8 @@ int machine_init(struct machine_desc *m, uint64_t ram_size, int nr_cpus, int nr_
 	m->pm_reset = PM_RESET_PORT;
 	m->pci_conf_port = PCI_CONF_PORT;
 	m->fw_cfg_port = FW_CFG_PORT;
+	m->rtc_port = RTC_PORT;
+	m->rtc_irq = RTC_IRQ;
 	return 0;
 }
 
@@ -53,6 +55,8 @@ bool machine_valid(const struct machine_desc *m)
 	for (int i = 0; i < m->nr_serial; i++) /* ISA IRQs: the DSDT's IRQNoFlags takes 0..15 */
 		if (m->serial[i].irq > 15)
 			return false;
+	if (m->rtc_port && m->rtc_irq > 15)
+		return false;
 	for (int i = 0; i < m->nr_virtio; i++) /* Memory32Fixed: below 4 GiB */
 		if (m->virtio[i].base > LAYOUT_4G - LAYOUT_VIRTIO_MMIO_SIZE)
 			return false;
@@ -82,6 +86,8 @@ const char *machine_port_user(const struct machine_desc *m, uint32_t port, uint3
 		return "hypercall";
 	if (ranges_overlap(port, len, m->fw_cfg_port, FW_CFG_NR_PORTS))
 		return "fw_cfg";
+	if (m->rtc_port && ranges_overlap(port, len, m->rtc_port, 2))
+		return "rtc";
 	return NULL;
 }
 

@@ -60,6 +60,10 @@ struct machine_desc {
 	uint16_t debugcon_port;
 	const void *debugcon_cfg; /* a struct serial_cfg: where its bytes go */
 	uint16_t pci_conf_port;	  /* CONFIG_ADDRESS; CONFIG_DATA is +4 */
+	/* The CMOS RTC (devices/rtc.c): index port, data port + 1; its ISA IRQ == GSI. */
+	uint16_t rtc_port;
+	uint8_t rtc_irq;
+	const void *rtc_cfg; /* a struct rtc_cfg: what its clock shows at power-on */
 };
 
 #define PM_SLEEP_CTL_PORT 0x600
@@ -74,6 +78,9 @@ struct machine_desc {
 #define DEBUGCON_PORT	0xe9 /* QEMU's -debugcon default iobase */
 #define PCI_CONF_PORT	0xcf8
 #define PCI_CONF_SIZE	8
+#define RTC_PORT	0x70 /* the PC's CMOS RTC: index 0x70, data 0x71 */
+#define RTC_IRQ		8
+#define RTC_CENTURY	0x32 /* its century byte, QEMU's; the FADT's CENTURY field says where */
 
 /* virtio-mmio devices take GSIs 16..23: IOAPIC pins no ISA device claims. */
 #define MACHINE_VIRTIO_GSI 16
@@ -99,7 +106,7 @@ bool machine_valid(const struct machine_desc *m);
 
 /*
  * Which of m's own I/O ports [port, port + len) would overlap ("ttyS0", "acpi-power",
- * "pci-config"), or NULL: the check for ports the user places (--debug-exit, --debugcon).
+ * "pci-config", "rtc"), or NULL: the check for ports the user places (--debug-exit, --debugcon).
  */
 const char *machine_port_user(const struct machine_desc *m, uint32_t port, uint32_t len);
 

@@ -3,7 +3,7 @@
  * ACPI tables for a HW-reduced ACPI PC (ACPI 6.0 FADT): no PM1/GPE blocks,
  * no FACS, power-off and reset through the FADT's SLEEP_CONTROL_REG and
  * RESET_REG. The MADT is how the kernel finds CPUs and the IOAPIC; the DSDT
- * only describes fw_cfg, the UARTs and the virtio-mmio windows.
+ * describes fw_cfg, the UARTs, the CMOS RTC and the virtio-mmio windows.
  *
  * Layout in buf: RSDP, XSDT, RSDT, FADT, MADT, DSDT, each 16-byte aligned.
  * Byte offsets come from the ACPI 6.4 specification, chapter 5.2.
@@ -39,6 +39,7 @@
 #define FADT_MINOR	 0
 #define FADT_DSDT	 40
 #define FADT_SCI_INT	 46
+#define FADT_CENTURY	 108
 #define FADT_IAPC_BOOT	 109
 #define FADT_FLAGS	 112
 #define FADT_RESET_REG	 116
@@ -49,7 +50,7 @@
 #define FADT_SLEEP_STS	 256
 #define FADT_SCI_IRQ	 9 /* as on QEMU; unused by HW-reduced ACPI but harmless */
 #define IAPC_VGA_ABSENT	 (1u << 2)
-/* No CMOS RTC: without this Linux's rtc_cmos polls unclaimed ports 0x70/0x71 for seconds. */
+/* Set only on a machine without the RTC: Linux's rtc_cmos would poll missing ports for seconds. */
 #define IAPC_NO_CMOS_RTC   (1u << 5)
 #define FADT_PWR_BUTTON	   (1u << 4) /* set: no fixed-feature power button */
 #define FADT_SLP_BUTTON	   (1u << 5)
@@ -181,7 +182,9 @@ static void acpi_fadt(uint8_t *t, const struct machine_desc *m, uint64_t dsdt)
 	memset(t + ACPI_HDR_LEN, 0, FADT_LEN - ACPI_HDR_LEN);
 	le_put(t + FADT_DSDT, dsdt, 4);
 	le_put(t + FADT_SCI_INT, FADT_SCI_IRQ, 2);
-	le_put(t + FADT_IAPC_BOOT, IAPC_VGA_ABSENT | IAPC_NO_CMOS_RTC, 2);
+	le_put(t + FADT_IAPC_BOOT, IAPC_VGA_ABSENT | (m->rtc_port ? 0 : IAPC_NO_CMOS_RTC), 2);
+	/* ACPI 6.4, 5.2.9: the CMOS index of the century, which Linux's mc146818 code reads */
+	t[FADT_CENTURY] = m->rtc_port ? RTC_CENTURY : 0;
 	le_put(t + FADT_FLAGS,
 	       FADT_HW_REDUCED | FADT_RESET_REG_SUP | FADT_PWR_BUTTON | FADT_SLP_BUTTON, 4);
 	acpi_gas_io8(t + FADT_RESET_REG, m->pm_reset);
@@ -300,6 +303,28 @@ static void dsdt_fw_cfg(struct aml *a, uint16_t port)
 	aml_pkg_end(a, dev);
 }
 
+/*
+ * The CMOS RTC as QEMU describes it (hw/rtc/mc146818rtc.c, rtc_build_aml): PNP0B00, eight
+ * ports reserved as on real hardware though two answer, ISA IRQ 8 (edge, active high).
+ * Linux's rtc_cmos binds to it through PNP, taking its IRQ from here.
+ */
+static void dsdt_rtc(struct aml *a, const struct machine_desc *m)
+{
+	uint8_t buf[32];
+	struct aml rt;
+	size_t dev = aml_device_begin(a, "RTC");
+
+	aml_name(a, "_HID");
+	aml_eisaid(a, "PNP0B00");
+	aml_init(&rt, buf, sizeof(buf));
+	aml_res_io(&rt, m->rtc_port, m->rtc_port, 1, 8);
+	aml_res_irq_noflags(&rt, m->rtc_irq);
+	aml_res_end(&rt);
+	aml_name(a, "_CRS");
+	aml_res_template(a, &rt);
+	aml_pkg_end(a, dev);
+}
+
 /* Linux's virtio_mmio driver binds to LNRO0005 through ACPI. */
 static void dsdt_virtio(struct aml *a, int i, const struct virtio_mmio_desc *v)
 {
@@ -343,6 +368,8 @@ static long acpi_dsdt(const struct machine_desc *m, uint8_t *buf, size_t len, si
 	dsdt_fw_cfg(&a, m->fw_cfg_port); /* first, where QEMU microvm has it */
 	for (i = 0; i < m->nr_serial; i++)
 		dsdt_serial(&a, i, &m->serial[i]);
+	if (m->rtc_port)
+		dsdt_rtc(&a, m);
 	for (i = 0; i < m->nr_virtio; i++)
 		dsdt_virtio(&a, i, &m->virtio[i]);
 	aml_pkg_end(&a, sb);

@@ -348,6 +348,24 @@ static enum cli_result opt_debugcon(struct vmm_config *cfg, const char *arg, cha
 	return CLI_RUN;
 }
 
+/* QEMU's -rtc base=utc|localtime|DATE */
+static enum cli_result opt_rtc(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	const char *base = !strncmp(arg, "base=", 5) ? arg + 5 : NULL;
+
+	if (base && !strcmp(base, "utc"))
+		cfg->rtc = (struct rtc_cfg){RTC_BASE_UTC, 0};
+	else if (base && !strcmp(base, "localtime"))
+		cfg->rtc = (struct rtc_cfg){RTC_BASE_LOCALTIME, 0};
+	else if (base && !rtc_parse_date(base, &cfg->rtc.date))
+		cfg->rtc.base = RTC_BASE_DATE;
+	else
+		return fail(err, n,
+			    "--rtc %s: want base=utc, base=localtime or base=YYYY-MM-DD[THH:MM:SS]",
+			    arg);
+	return CLI_RUN;
+}
+
 static enum cli_result opt_dump_dtb(struct vmm_config *cfg, const char *arg, char *err, size_t n)
 {
 	(void)err, (void)n;
@@ -411,6 +429,8 @@ static const struct cli_option cli_options[] = {
      opt_debug_exit},
     {"debugcon", 0, "stdio|file:PATH|none", "the debug console at port 0xe9 (default none)",
      opt_debugcon},
+    {"rtc", 0, "base=utc|localtime|ISO-DATE",
+     "what the CMOS clock shows at power-on (default utc; a date as 2006-06-17T16:01:21)", opt_rtc},
     {"dump-dtb", 0, "FILE", "write the machine's device tree and exit", opt_dump_dtb},
     {"stats", 0, NULL, "print exit counters, vCPU and interrupt state when the VM ends", opt_stats},
     {"trace", 0, NULL, "log every exit to stderr (slow: for learning and debugging)", opt_trace},

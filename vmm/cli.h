@@ -9,6 +9,7 @@
 
 #include "../base/machine.h"
 #include "../devices/disk.h"
+#include "../devices/rtc.h"
 #include "../firmware/multiboot.h"
 #include "../devices/serial.h"
 
@@ -37,6 +38,7 @@ struct vmm_config {
 	uint16_t debug_exit_port;
 	uint8_t debug_exit_size;
 	struct serial_cfg debugcon; /* SERIAL_NONE: no debug console */
+	struct rtc_cfg rtc;	    /* --rtc base=: what the CMOS clock shows at power-on */
 	const char *dump_dtb;
 	int stats;
 	int trace;

@@ -23,14 +23,15 @@
 #include "../devices/pci_none.h"
 #include "../devices/fw_cfg.h"
 #include "../devices/power.h"
+#include "../devices/rtc.h"
 #include "../devices/serial.h"
 #include "../devices/virtio_blk.h"
 #include "../devices/virtio_mmio.h"
 #include "vm.h"
 
 static const struct device_ops *const device_table[] = {
-    &power_device,    &fw_cfg_device,	 &virtio_blk_device, &debug_exit_device,
-    &pci_none_device, &hypercall_device, &serial_device,     &debugcon_device,
+    &power_device,     &fw_cfg_device, &virtio_blk_device, &debug_exit_device, &pci_none_device,
+    &hypercall_device, &rtc_device,    &serial_device,	   &debugcon_device,
 };
 #define NR_DEVICE_TYPES (sizeof(device_table) / sizeof(device_table[0]))
 
@@ -53,6 +54,7 @@ int vm_machine_init(struct machine_desc *m, const struct vmm_config *cfg)
 
 	for (int i = 0; i < m->nr_serial; i++)
 		m->serial[i].cfg = &cfg->serial[i];
+	m->rtc_cfg = &cfg->rtc;
 	for (int i = 0; i < cfg->nr_disks && !err; i++) {
 		int slot = machine_add_virtio(m, VIRTIO_ID_BLOCK, &cfg->disk[i]);
 

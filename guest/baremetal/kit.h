@@ -52,6 +52,17 @@ KIT_PIO(l, uint32_t)
 
 extern uint8_t guest_stack[GUEST_STACK_SIZE];
 
+/*
+ * Interrupts through the two 8259s (KVM's in-kernel PIC, QEMU's i8259), which the VMM's
+ * LINT0 passes on as ExtINT: IRQ n is vector 0x20 + n. Exceptions have no handler, so one
+ * still ends in a triple fault.
+ */
+typedef void (*irq_fn)(int irq);
+void irq_init(void);		     /* both PICs remapped and masked, the IDT loaded */
+void irq_handle(int irq, irq_fn fn); /* fn runs for irq, then the EOI; irq unmasked */
+uint8_t cmos_read(uint8_t index);
+void cmos_write(uint8_t index, uint8_t v);
+
 void guest_main(struct hvm_start_info *si);
 void guest_poweroff(void);
 /* After main returns: power off, then halt whatever happens. */

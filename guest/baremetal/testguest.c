@@ -24,6 +24,10 @@
  *   fwcfg-widths  the accesses no driver makes (16- and 32-bit reads and writes of the
  *             selector and data ports, 1-byte selector writes, the write-channel and
  *             arch-local selector bits), one value each, to compare with QEMU's
+ *   rtc       read the CMOS clock as Linux's mc146818_get_time does and print it (and its
+ *             seconds since 1970, as UTC), then count the 64 Hz periodic interrupts (IRQ 8
+ *             through the 8259s) between two update-ended interrupts: one second's worth;
+ *             ends through isa-debug-exit (status 1; --debug-exit on), so QEMU's run ends too
  */
 /* Header-only, so a freestanding guest may use them: byte order, fw_cfg's keys and sizes. */
 #include "../../base/le.h"
@@ -462,6 +466,116 @@ static void do_fwcfg_widths(void)
 	serial_puts("\n");
 }
 
+#define RTC_REG_A 0x0a
+#define RTC_REG_B 0x0b
+#define RTC_REG_C 0x0c
+#define RTC_REG_D 0x0d
+#define RTC_UIP	  0x80
+#define RTC_PIE	  0x40
+#define RTC_UIE	  0x10
+#define RTC_24H	  0x02
+#define RTC_PF	  0x40
+#define RTC_UF	  0x10
+
+static unsigned bcd(uint8_t v)
+{
+	return (v >> 4) * 10 + (v & 15);
+}
+
+static void put2(unsigned v)
+{
+	serial_putc('0' + v / 10 % 10);
+	serial_putc('0' + v % 10);
+}
+
+/* Seconds since 1970 of a UTC date: 32 bits hold it until 2106. */
+static uint32_t epoch(unsigned y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s)
+{
+	static const unsigned mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	uint32_t days = d - 1;
+
+	for (unsigned i = 1970; i < y; i++)
+		days += 365 + (i % 4 == 0 && (i % 100 || i % 400 == 0));
+	for (unsigned i = 1; i < mo; i++)
+		days += mdays[i - 1] + (i == 2 && y % 4 == 0 && (y % 100 || y % 400 == 0));
+	return days * 86400 + h * 3600 + mi * 60 + s;
+}
+
+static volatile uint32_t rtc_irqs, rtc_pf, rtc_uf, rtc_pf_at_uf[2];
+
+/* IRQ 8: register C says why, and reading it is the acknowledgement. */
+static void rtc_irq(int irq)
+{
+	uint8_t c = cmos_read(RTC_REG_C);
+
+	(void)irq;
+	rtc_irqs++;
+	if (c & RTC_PF)
+		rtc_pf++;
+	if ((c & RTC_UF) && rtc_uf < 2)
+		rtc_pf_at_uf[rtc_uf++] = rtc_pf;
+}
+
+static void do_rtc(void)
+{
+	uint8_t sec, min, hour, day, mon, year, cent, a, b;
+
+	/* mc146818_get_time(): no UIP, then the same seconds before and after */
+	do {
+		while ((a = cmos_read(RTC_REG_A)) & RTC_UIP)
+			;
+		sec = cmos_read(0);
+		min = cmos_read(2);
+		hour = cmos_read(4);
+		day = cmos_read(7);
+		mon = cmos_read(8);
+		year = cmos_read(9);
+		cent = cmos_read(0x32);
+		b = cmos_read(RTC_REG_B);
+	} while ((cmos_read(RTC_REG_A) & RTC_UIP) || sec != cmos_read(0));
+	serial_puts("GUEST-RTC-REGS a=");
+	serial_puthex(a);
+	serial_puts(" b=");
+	serial_puthex(b);
+	serial_puts(" d=");
+	serial_puthex(cmos_read(RTC_REG_D));
+	serial_puts("\nGUEST-RTC-TIME ");
+	put2(bcd(cent));
+	put2(bcd(year));
+	serial_putc('-');
+	put2(bcd(mon));
+	serial_putc('-');
+	put2(bcd(day));
+	serial_putc(' ');
+	put2(bcd(hour));
+	serial_putc(':');
+	put2(bcd(min));
+	serial_putc(':');
+	put2(bcd(sec));
+	serial_puts("\nGUEST-RTC-EPOCH ");
+	serial_putu(
+	    epoch(bcd(cent) * 100 + bcd(year), bcd(mon), bcd(day), bcd(hour), bcd(min), bcd(sec)));
+	serial_puts("\n");
+
+	irq_init();
+	irq_handle(8, rtc_irq);
+	cmos_write(RTC_REG_A, 0x2a); /* 32.768 kHz time base, rate 10: 64 Hz */
+	cmos_read(RTC_REG_C);
+	cmos_write(RTC_REG_B, RTC_24H | RTC_PIE | RTC_UIE);
+	__asm__ volatile("sti");
+	while (rtc_uf < 2)
+		__asm__ volatile("hlt");
+	__asm__ volatile("cli");
+	cmos_write(RTC_REG_B, RTC_24H);
+	cmos_read(RTC_REG_C);
+	serial_puts("GUEST-RTC-PERIODIC ");
+	serial_putu(rtc_pf_at_uf[1] - rtc_pf_at_uf[0]);
+	serial_puts(" per second, ");
+	serial_putu(rtc_irqs);
+	serial_puts(" interrupts\n");
+	outl(0xf4, 0);
+}
+
 void guest_main(struct hvm_start_info *si)
 {
 	const char *action = cmdline_arg(si, "action");
@@ -504,6 +618,8 @@ void guest_main(struct hvm_start_info *si)
 		do_hc((uint32_t)n);
 	else if (streq(action, "dtb"))
 		do_dtb();
+	else if (streq(action, "rtc"))
+		do_rtc();
 	else
 		serial_puts("GUEST-UNKNOWN-ACTION\n");
 }

@@ -40,6 +40,11 @@
 #                   GUEST-E820 <start> <end> <type> per entry (hex, end inclusive, type as the
 #                   source names it), GUEST-INFO-DONE, then power off
 #   guest=echo      "GUEST-ECHO-READY", read one console line, print "GUEST-ECHO <line>", power off
+#   guest=rtc       "GUEST-RTC-DEV ok" if /dev/rtc0 exists, "GUEST-RTC-READY", read one console
+#                   line (the host's clock), then "GUEST-RTC-NOW host=<line> rtc=<rtc0
+#                   since_epoch> date=<date +%s> hwclock=<hwclock -r -u as epoch s>", an alarm
+#                   2 s ahead through /sys/class/rtc/rtc0/wakealarm, "GUEST-RTC-IRQ <its
+#                   /proc/interrupts line>" once it fired, power off
 #   bench=boot      power off at once (after GUEST-BENCH-DONE)
 #   bench=info      GUEST-NPROC, GUEST-MEMTOTAL-KB, GUEST-DATE (epoch s), then power off
 #   bench=blk       blkbench (guest/linux/blkbench.c) on /dev/vda, all O_DIRECT: sequential
@@ -291,6 +296,20 @@ if [ -z "$bench" ]; then
         line=
         IFS= read -r line
         echo "GUEST-ECHO $line"
+        off ;;
+    rtc)
+        stty -echo 2>/dev/null
+        [ -c /dev/rtc0 ] && echo "GUEST-RTC-DEV ok"
+        echo "GUEST-RTC-READY"
+        IFS= read -r host
+        rtc=$(cat /sys/class/rtc/rtc0/since_epoch 2>/dev/null)
+        now=$(date +%s)
+        hw=$(hwclock -r -u 2>/dev/null | awk '{print $2, $3, $4, $5}')
+        hw=$(date -u -D '%b %d %H:%M:%S %Y' -d "$hw" +%s 2>/dev/null)
+        echo "GUEST-RTC-NOW host=$host rtc=$rtc date=$now hwclock=$hw"
+        echo +2 > /sys/class/rtc/rtc0/wakealarm
+        for i in 1 2 3 4 5 6 7 8 9 10; do [ -z "$(cat /sys/class/rtc/rtc0/wakealarm)" ] && break; sleep 1; done
+        echo "GUEST-RTC-IRQ $(grep rtc0 /proc/interrupts)"
         off ;;
     shell) ;;
     *) echo "GUEST-UNKNOWN-MODE $guest (falling back to the shell)" ;;

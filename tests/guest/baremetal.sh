@@ -195,6 +195,42 @@ print("%016x" % h)' "$T/d.dtb")
 		"$T/dtb.out"
 }
 check "the guest finds the machine's device tree (HC_BOOTINFO), as --dump-dtb writes it" t_dtb
+# The CMOS RTC: the guest reads the date and time as Linux does, within 2 s of the host's
+# clock (QEMU's guest: of the host's while QEMU ran; its firmware takes seconds to boot here),
+# its calendar as date(1) has it; 64 Hz periodic interrupts on IRQ 8 counted between two
+# update-ended ones (as many, or a few fewer on a loaded machine: the chip drops an edge that
+# comes while register C is unread); the same guest under QEMU agrees; --rtc base=DATE too.
+rtc_field() { sed -n "s/^GUEST-RTC-$1 //p" "$2" | tr -d '\r'; }
+rtc_check() { # rtc_check OUT FROM TO: one run's lines, the host's clock FROM and TO (epoch s)
+	local g p
+	g=$(rtc_field EPOCH "$1")
+	p=$(rtc_field PERIODIC "$1" | cut -d' ' -f1)
+	echo "# $1: guest $g host $2..$3 periodic $p" >>"$T/err"
+	[ -n "$g" ] && [ "$g" -ge $(($2 - 2)) ] && [ "$g" -le $(($3 + 2)) ] &&
+		[ "$(rtc_field TIME "$1")" = "$(date -u -d "@$g" '+%Y-%m-%d %H:%M:%S')" ] &&
+		[ -n "$p" ] && [ "$p" -ge 58 ] && [ "$p" -le 64 ]
+}
+t_rtc() {
+	local h
+	h=$(date -u +%s)
+	run rtc 1 --kernel "$GUEST" --debug-exit on --cmdline action=rtc &&
+		rtc_check "$T/out" "$h" "$h" &&
+		has "GUEST-RTC-REGS a=0x0000000000000026 b=0x0000000000000002 d=0x0000000000000080" ||
+		return 1
+	cp "$T/out" "$T/rtc.out"
+	h=$(date -u +%s)
+	qrun rtc -append action=rtc
+	[ "$(cat "$T/q.st")" = 1 ] && rtc_check "$T/q.out" "$h" "$(date -u +%s)" &&
+		[ "$(grep REGS "$T/q.out")" = "$(grep REGS "$T/rtc.out")" ] || return 1
+	# base=DATE: the clock starts there (2006-06-17T16:01:21 is 1150560081) and runs on
+	run "rtc base" 1 --kernel "$GUEST" --debug-exit on --rtc base=2006-06-17T16:01:21 \
+		--cmdline action=rtc && rtc_check "$T/out" 1150560081 1150560081 || return 1
+	h=$(date -u +%s)
+	qrun "rtc base" -rtc base=2006-06-17T16:01:21 -append action=rtc
+	rtc_check "$T/q.out" 1150560081 $((1150560081 + $(date -u +%s) - h)) &&
+		run "rtc bad" 2 --kernel "$GUEST" --rtc base=2006-02-30 && has "--rtc base=2006-02-30" err
+}
+check "CMOS RTC: the host's time, IRQ 8 at 64 Hz, --rtc base=DATE; as QEMU's" t_rtc
 
 t_echo() {
 	printf 'typed line\n' | timeout 60 "$VMM" --kernel "$GUEST" --cmdline action=echo \

@@ -70,6 +70,8 @@ static void machine_fill(struct machine_desc *m, int nr_cpus, int nr_virtio)
 	m->pm_sleep_ctl = PM_SLEEP_CTL_PORT;
 	m->pm_reset = PM_RESET_PORT;
 	m->fw_cfg_port = FW_CFG_PORT;
+	m->rtc_port = RTC_PORT;
+	m->rtc_irq = RTC_IRQ;
 }
 
 struct tables {
@@ -251,7 +253,15 @@ static void test_fadt(void **state)
 	assert_gas_io8(t.fadt + 256, PM_SLEEP_CTL_PORT + 1);
 	assert_gas_io8(t.fadt + 116, PM_RESET_PORT);
 	assert_int_equal(t.fadt[128], PM_RESET_VALUE);
-	assert_int_equal(get_le(t.fadt + 109, 2), 1u << 2 | 1u << 5); /* no VGA, no CMOS RTC */
+	assert_int_equal(get_le(t.fadt + 109, 2), 1u << 2); /* no VGA; a CMOS RTC */
+	assert_int_equal(t.fadt[108], 0x32);		    /* its century byte */
+	free(t.buf);
+	/* a machine without the RTC says so, or Linux polls ports nobody answers */
+	m.rtc_port = 0;
+	tables_build(&t, &m);
+	assert_int_equal(get_le(t.fadt + 109, 2), 1u << 2 | 1u << 5);
+	assert_int_equal(t.fadt[108], 0);
+	assert_null(memfind(t.dsdt, table_len(t.dsdt), "\x0c\x41\xd0\x0b\x00", 5));
 	free(t.buf);
 }
 
@@ -380,6 +390,12 @@ static void test_dsdt_content(void **state)
 		0x22, 0x10, 0x00,
 		0x79, 0x00,
 	};
+	/* the RTC as QEMU's: IO(Decode16, 0x70, 0x70, 1, 8), IRQNoFlags(){8}, EndTag */
+	static const uint8_t rtc_res[] = {
+		0x47, 0x01, 0x70, 0x00, 0x70, 0x00, 0x01, 0x08,
+		0x22, 0x00, 0x01,
+		0x79, 0x00,
+	};
 	/* Memory32Fixed(ReadWrite, 0xd0007000, 0x1000),
 	 * Interrupt(ResourceConsumer, Level, ActiveHigh, Exclusive){12}, EndTag */
 	static const uint8_t vr07_res[] = {
@@ -417,6 +433,8 @@ static void test_dsdt_content(void **state)
 	assert_null(memfind(t.dsdt, n, "COM3", 4));
 	assert_int_equal(memcount(t.dsdt, n, "LNRO0005", 8), 8);
 	assert_int_equal(memcount(t.dsdt, n, "\x0c\x41\xd0\x05\x01", 5), 2); /* PNP0501 */
+	assert_int_equal(memcount(t.dsdt, n, "\x0c\x41\xd0\x0b\x00", 5), 1); /* PNP0B00 */
+	assert_non_null(memfind(t.dsdt, n, rtc_res, sizeof(rtc_res)));
 	free(t.buf);
 }
 
@@ -935,6 +953,8 @@ static void iasl_check(const char *dir, int nr_cpus, int nr_virtio)
 	free(iasl_round_trip(dir, "rsdt", t.rsdt));
 	dsl = iasl_round_trip(dir, "facp", t.fadt);
 	assert_non_null(strstr(dsl, "Hardware Reduced (V5) : 1"));
+	assert_non_null(strstr(dsl, "Century Index : 32"));
+	assert_non_null(strstr(dsl, "CMOS RTC Not Present (V5) : 0"));
 	free(dsl);
 	dsl = iasl_round_trip(dir, "apic", t.madt);
 	assert_int_equal(memcount((uint8_t *)dsl, strlen(dsl), "[Processor Local APIC]", 22),
@@ -961,6 +981,10 @@ static void iasl_check(const char *dir, int nr_cpus, int nr_virtio)
 				    "                    )\n"
 				    "            })\n"
 				    "        }\n"));
+	assert_non_null(strstr(dsl, "Device (RTC)"));
+	assert_non_null(strstr(dsl, "EisaId (\"PNP0B00\")"));
+	assert_non_null(strstr(dsl, "IO (Decode16,\n                    0x0070,"));
+	assert_non_null(strstr(dsl, "IRQNoFlags ()\n                    {8}"));
 	if (nr_virtio) {
 		assert_non_null(strstr(dsl, "\"LNRO0005\""));
 		assert_non_null(strstr(dsl, "Interrupt (ResourceConsumer, Level, ActiveHigh, "

@@ -185,6 +185,24 @@ static void test_split_initrd(void **state)
 	assert_int_equal(cli_split_initrd("", m, 4), -EINVAL);
 }
 
+static void test_rtc(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("--kernel", "k"), CLI_RUN);
+	assert_int_equal(cfg.rtc.base, RTC_BASE_UTC);
+	assert_int_equal(PARSE("--kernel", "k", "--rtc", "base=localtime"), CLI_RUN);
+	assert_int_equal(cfg.rtc.base, RTC_BASE_LOCALTIME);
+	assert_int_equal(PARSE("--kernel", "k", "--rtc", "base=2006-06-17T16:01:21"), CLI_RUN);
+	assert_int_equal(cfg.rtc.base, RTC_BASE_DATE);
+	assert_int_equal(cfg.rtc.date, 1150560081);
+	assert_int_equal(PARSE("--kernel", "k", "--rtc", "base=localtime", "--rtc", "base=utc"),
+			 CLI_RUN);
+	assert_int_equal(cfg.rtc.base, RTC_BASE_UTC);
+	expect_error(PARSE("--kernel", "k", "--rtc", "utc"), "--rtc utc: want base=utc");
+	expect_error(PARSE("--kernel", "k", "--rtc", "base=2006-02-30"), "--rtc base=2006-02-30");
+	expect_error(PARSE("--kernel", "k", "--rtc", "base=now"), "--rtc base=now");
+}
+
 static void test_dump_dtb_needs_no_kernel(void **state)
 {
 	(void)state;
@@ -195,10 +213,15 @@ static void test_dump_dtb_needs_no_kernel(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sizes),	 cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_full),	 cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_disks),	 cmocka_unit_test(test_modules),
-	    cmocka_unit_test(test_split_initrd), cmocka_unit_test(test_dump_dtb_needs_no_kernel),
+	    cmocka_unit_test(test_sizes),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_disks),
+	    cmocka_unit_test(test_modules),
+	    cmocka_unit_test(test_split_initrd),
+	    cmocka_unit_test(test_rtc),
+	    cmocka_unit_test(test_dump_dtb_needs_no_kernel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
