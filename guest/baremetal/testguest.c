@@ -14,7 +14,8 @@
  *             into one exit with count > 1; every byte must read as all-ones
  *   exit      write n to isa-debug-exit (port 0xf4, or port=P, 32-bit): QEMU's status
  *             (n << 1) | 1
- *   debugcon  read port 0xe9 (QEMU answers 0xe9), then print a line through it
+ *   debugcon  read port 0xe9 (QEMU answers 0xe9), then print a line through it; then
+ *             isa-debug-exit with 0 (status 1 where it is on: QEMU; ours powers off after)
  *   pci       probe PCI configuration mechanism #1 as Linux's pci_check_type1 does
  *   hc        every hypercall, well-formed and hostile, then HC_EXIT with status n
  *   dtb       find the device tree through HC_BOOTINFO: its header and FNV-1a hash
@@ -165,6 +166,7 @@ static void do_debugcon(void)
 	serial_puts("\n");
 	for (const char *p = "GUEST-DEBUGCON hello\n"; *p; p++)
 		outb(0xe9, *p);
+	outl(0xf4, 0); /* QEMU's pc has no power registers at our port: end it this way */
 }
 
 /* arch/x86/pci/direct.c, pci_check_type1(): the address register must read back. */
