@@ -198,8 +198,9 @@ check "the guest finds the machine's device tree (HC_BOOTINFO), as --dump-dtb wr
 # The CMOS RTC: the guest reads the date and time as Linux does, within 2 s of the host's
 # clock (QEMU's guest: of the host's while QEMU ran; its firmware takes seconds to boot here),
 # its calendar as date(1) has it; 64 Hz periodic interrupts on IRQ 8 counted between two
-# update-ended ones (as many, or a few fewer on a loaded machine: the chip drops an edge that
-# comes while register C is unread); the same guest under QEMU agrees; --rtc base=DATE too.
+# update-ended ones (as many, or fewer on a loaded machine: the chip drops an edge that
+# comes while register C is unread, and kvm_pvm emulates the guest's handler slowly; 48 is
+# three quarters, which a model that lost its rate, 1024 Hz or 2 Hz, cannot meet); the same guest under QEMU agrees; --rtc base=DATE too.
 rtc_field() { sed -n "s/^GUEST-RTC-$1 //p" "$2" | tr -d '\r'; }
 rtc_check() { # rtc_check OUT FROM TO: one run's lines, the host's clock FROM and TO (epoch s)
 	local g p
@@ -208,7 +209,7 @@ rtc_check() { # rtc_check OUT FROM TO: one run's lines, the host's clock FROM an
 	echo "# $1: guest $g host $2..$3 periodic $p" >>"$T/err"
 	[ -n "$g" ] && [ "$g" -ge $(($2 - 2)) ] && [ "$g" -le $(($3 + 2)) ] &&
 		[ "$(rtc_field TIME "$1")" = "$(date -u -d "@$g" '+%Y-%m-%d %H:%M:%S')" ] &&
-		[ -n "$p" ] && [ "$p" -ge 58 ] && [ "$p" -le 64 ]
+		[ -n "$p" ] && [ "$p" -ge 48 ] && [ "$p" -le 64 ]
 }
 t_rtc() {
 	local h
