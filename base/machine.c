@@ -82,6 +82,10 @@ const char *machine_port_user(const struct machine_desc *m, uint32_t port, uint3
 		return "hypercall";
 	if (ranges_overlap(port, len, m->fw_cfg_port, FW_CFG_NR_PORTS))
 		return "fw_cfg";
+	/* KVM's PIT or ours: either takes these ports before the bus sees them. */
+	if (ranges_overlap(port, len, PIT_PORT, PIT_NR_PORTS) ||
+	    ranges_overlap(port, len, PIT_PORT_61, 1))
+		return "pit";
 	return NULL;
 }
 

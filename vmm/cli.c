@@ -348,6 +348,14 @@ static enum cli_result opt_debugcon(struct vmm_config *cfg, const char *arg, cha
 	return CLI_RUN;
 }
 
+static enum cli_result opt_pit(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	if (strcmp(arg, "kernel") && strcmp(arg, "user"))
+		return fail(err, n, "--pit %s: want kernel or user", arg);
+	cfg->pit = !strcmp(arg, "user") ? MACHINE_PIT_USER : MACHINE_PIT_KERNEL;
+	return CLI_RUN;
+}
+
 static enum cli_result opt_dump_dtb(struct vmm_config *cfg, const char *arg, char *err, size_t n)
 {
 	(void)err, (void)n;
@@ -411,6 +419,7 @@ static const struct cli_option cli_options[] = {
      opt_debug_exit},
     {"debugcon", 0, "stdio|file:PATH|none", "the debug console at port 0xe9 (default none)",
      opt_debugcon},
+    {"pit", 0, "kernel|user", "the 8254 PIT: KVM's (default) or emulated in the VMM", opt_pit},
     {"dump-dtb", 0, "FILE", "write the machine's device tree and exit", opt_dump_dtb},
     {"stats", 0, NULL, "print exit counters, vCPU and interrupt state when the VM ends", opt_stats},
     {"trace", 0, NULL, "log every exit to stderr (slow: for learning and debugging)", opt_trace},

@@ -37,6 +37,7 @@ struct vmm_config {
 	uint16_t debug_exit_port;
 	uint8_t debug_exit_size;
 	struct serial_cfg debugcon; /* SERIAL_NONE: no debug console */
+	enum machine_pit pit;	    /* --pit: KVM's (the default) or devices/pit.c */
 	const char *dump_dtb;
 	int stats;
 	int trace;
