@@ -24,6 +24,10 @@
  *   fwcfg-widths  the accesses no driver makes (16- and 32-bit reads and writes of the
  *             selector and data ports, 1-byte selector writes, the write-channel and
  *             arch-local selector bits), one value each, to compare with QEMU's
+ *   pit       count PIT channel 2 against the host's clock (HC_TIME), programmed through
+ *             port 0x61 as Linux's TSC calibration does: the ticks from 0xffff over n ms
+ *             (at most 50) and the time OUT2 takes to rise after a count of 11932, with
+ *             channel 0 set to its fastest rate meanwhile
  */
 /* Header-only, so a freestanding guest may use them: byte order, fw_cfg's keys and sizes. */
 #include "../../base/le.h"
@@ -462,6 +466,75 @@ static void do_fwcfg_widths(void)
 	serial_puts("\n");
 }
 
+#define PIT_CH2	 0x42
+#define PIT_CMD	 0x43
+#define PORT_61	 0x61
+#define P61_OUT2 0x20
+
+static uint64_t host_ns(void)
+{
+	struct hc_time t = {0};
+
+	hc_call(HC_TIME, &t);
+	return t.monotonic_ns;
+}
+
+/* Channel 2 in mode 0, LSB then MSB, gate 2 up and the speaker off (tsc.c's sequence). */
+static void pit_ch2_start(uint16_t count)
+{
+	outb(PORT_61, (uint8_t)((inb(PORT_61) & ~0x02) | 0x01));
+	outb(PIT_CMD, 0xb0);
+	outb(PIT_CH2, count & 0xff);
+	outb(PIT_CH2, count >> 8);
+}
+
+/* The counter latch command, then LSB and MSB; *at is the host's time around it. */
+static uint16_t pit_ch2_latch(uint64_t *at)
+{
+	uint64_t before = host_ns(), after;
+	uint8_t lo;
+
+	outb(PIT_CMD, 0x80);
+	after = host_ns();
+	lo = inb(PIT_CH2);
+	*at = before + (after - before) / 2;
+	return (uint16_t)(lo | inb(PIT_CH2) << 8);
+}
+
+/* "GUEST-PIT-TICKS t ns" and "GUEST-PIT-OUT2-NS ns": the test divides, the guest cannot. */
+static void do_pit(uint64_t ms)
+{
+	uint64_t t0, t1, end;
+	uint16_t c0, c1;
+
+	if (!ms || ms > 50) /* mode 0 from 0xffff wraps after 54.9 ms */
+		ms = 40;
+	/* Channel 0 as fast as it goes (mode 2, count 2), IF clear: the VMM must bound it. */
+	outb(PIT_CMD, 0x34);
+	outb(0x40, 2);
+	outb(0x40, 0);
+	pit_ch2_start(0xffff);
+	c0 = pit_ch2_latch(&t0);
+	end = t0 + ms * 1000000;
+	while (host_ns() < end)
+		;
+	c1 = pit_ch2_latch(&t1);
+	serial_puts("GUEST-PIT-TICKS ");
+	serial_putu((uint16_t)(c0 - c1));
+	serial_puts(" ");
+	serial_putu((uint32_t)(t1 - t0));
+	serial_puts("\n");
+	/* pit_calibrate_tsc: 10 ms of count, then poll OUT2 */
+	t0 = host_ns();
+	pit_ch2_start(11932);
+	while (!(inb(PORT_61) & P61_OUT2) && host_ns() - t0 < 1000000000ULL)
+		;
+	t1 = host_ns();
+	serial_puts("GUEST-PIT-OUT2-NS ");
+	serial_putu((uint32_t)(t1 - t0));
+	serial_puts("\n");
+}
+
 void guest_main(struct hvm_start_info *si)
 {
 	const char *action = cmdline_arg(si, "action");
@@ -504,6 +577,8 @@ void guest_main(struct hvm_start_info *si)
 		do_hc((uint32_t)n);
 	else if (streq(action, "dtb"))
 		do_dtb();
+	else if (streq(action, "pit"))
+		do_pit(n);
 	else
 		serial_puts("GUEST-UNKNOWN-ACTION\n");
 }
