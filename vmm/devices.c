@@ -30,9 +30,8 @@
 #include "vm.h"
 
 static const struct device_ops *const device_table[] = {
-    &power_device,    &fw_cfg_device,	 &virtio_blk_device, &debug_exit_device,
-    &pci_none_device, &hypercall_device, &serial_device,     &debugcon_device,
-    &pit_device,
+    &power_device,     &fw_cfg_device, &virtio_blk_device, &debug_exit_device, &pci_none_device,
+    &hypercall_device, &serial_device, &debugcon_device,   &pit_device,
 };
 #define NR_DEVICE_TYPES (sizeof(device_table) / sizeof(device_table[0]))
 
