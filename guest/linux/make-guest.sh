@@ -40,6 +40,7 @@
 #                   GUEST-E820 <start> <end> <type> per entry (hex, end inclusive, type as the
 #                   source names it), GUEST-INFO-DONE, then power off
 #   guest=echo      "GUEST-ECHO-READY", read one console line, print "GUEST-ECHO <line>", power off
+#   guest=sleep     "GUEST-SLEEP-START", sleep 5, "GUEST-SLEEP-END", power off (the host times it)
 #   bench=boot      power off at once (after GUEST-BENCH-DONE)
 #   bench=info      GUEST-NPROC, GUEST-MEMTOTAL-KB, GUEST-DATE (epoch s), then power off
 #   bench=blk       blkbench (guest/linux/blkbench.c) on /dev/vda, all O_DIRECT: sequential
@@ -291,6 +292,11 @@ if [ -z "$bench" ]; then
         line=
         IFS= read -r line
         echo "GUEST-ECHO $line"
+        off ;;
+    sleep)
+        echo "GUEST-SLEEP-START"
+        sleep 5
+        echo "GUEST-SLEEP-END"
         off ;;
     shell) ;;
     *) echo "GUEST-UNKNOWN-MODE $guest (falling back to the shell)" ;;
