@@ -88,6 +88,10 @@ const char *machine_port_user(const struct machine_desc *m, uint32_t port, uint3
 		return "fw_cfg";
 	if (m->rtc_port && ranges_overlap(port, len, m->rtc_port, 2))
 		return "rtc";
+	/* KVM's PIT or ours: either takes these ports before the bus sees them. */
+	if (ranges_overlap(port, len, PIT_PORT, PIT_NR_PORTS) ||
+	    ranges_overlap(port, len, PIT_PORT_61, 1))
+		return "pit";
 	return NULL;
 }
 

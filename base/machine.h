@@ -64,6 +64,11 @@ struct machine_desc {
 	uint16_t rtc_port;
 	uint8_t rtc_irq;
 	const void *rtc_cfg; /* a struct rtc_cfg: what its clock shows at power-on */
+	/*
+	 * Who emulates the 8254 PIT and port 0x61: KVM (KVM_CREATE_PIT2) or devices/pit.c.
+	 * Either way its IRQ 0 comes in on MACHINE_PIT_GSI.
+	 */
+	enum machine_pit { MACHINE_PIT_KERNEL, MACHINE_PIT_USER } pit;
 };
 
 #define PM_SLEEP_CTL_PORT 0x600
@@ -77,10 +82,20 @@ struct machine_desc {
 #define DEBUG_EXIT_SIZE 4
 #define DEBUGCON_PORT	0xe9 /* QEMU's -debugcon default iobase */
 #define PCI_CONF_PORT	0xcf8
+#define PIT_PORT	0x40 /* the 8254's counters 0-2, then its control word */
+#define PIT_NR_PORTS	4
+#define PIT_PORT_61	0x61 /* the PC's system control port B: gate 2, speaker, OUT2 */
 #define PCI_CONF_SIZE	8
 #define RTC_PORT	0x70 /* the PC's CMOS RTC: index 0x70, data 0x71 */
 #define RTC_IRQ		8
 #define RTC_CENTURY	0x32 /* its century byte, QEMU's; the FADT's CENTURY field says where */
+
+/*
+ * ISA IRQ 0 (the PIT's channel 0) is IOAPIC pin 2, as on a PC: the MADT's interrupt source
+ * override says so, and the user-space PIT raises this GSI (KVM's default routing sends GSI
+ * 2 to IOAPIC pin 2; GSI 0, which KVM's own PIT raises, goes to pin 0 and the 8259's IRQ 0).
+ */
+#define MACHINE_PIT_GSI 2
 
 /* virtio-mmio devices take GSIs 16..23: IOAPIC pins no ISA device claims. */
 #define MACHINE_VIRTIO_GSI 16

@@ -231,7 +231,7 @@ static void acpi_madt(uint8_t *t, const struct machine_desc *m, uint32_t len)
 	le_put(p + 8, 0, 4); /* GSI base */
 	p += MADT_IOAPIC_LEN;
 	/* As on a PC: the PIT is wired to IOAPIC pin 2, the SCI is level-high. */
-	p = madt_iso(p, 0, 2, 0);
+	p = madt_iso(p, 0, MACHINE_PIT_GSI, 0);
 	p = madt_iso(p, FADT_SCI_IRQ, FADT_SCI_IRQ, MADT_ISO_LEVEL_HI);
 	/* LINT1 of every CPU is the NMI input. */
 	p[0] = MADT_NMI;

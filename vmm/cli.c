@@ -366,6 +366,14 @@ static enum cli_result opt_rtc(struct vmm_config *cfg, const char *arg, char *er
 	return CLI_RUN;
 }
 
+static enum cli_result opt_pit(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	if (strcmp(arg, "kernel") && strcmp(arg, "user"))
+		return fail(err, n, "--pit %s: want kernel or user", arg);
+	cfg->pit = !strcmp(arg, "user") ? MACHINE_PIT_USER : MACHINE_PIT_KERNEL;
+	return CLI_RUN;
+}
+
 static enum cli_result opt_dump_dtb(struct vmm_config *cfg, const char *arg, char *err, size_t n)
 {
 	(void)err, (void)n;
@@ -431,6 +439,7 @@ static const struct cli_option cli_options[] = {
      opt_debugcon},
     {"rtc", 0, "base=utc|localtime|ISO-DATE",
      "what the CMOS clock shows at power-on (default utc; a date as 2006-06-17T16:01:21)", opt_rtc},
+    {"pit", 0, "kernel|user", "the 8254 PIT: KVM's (default) or emulated in the VMM", opt_pit},
     {"dump-dtb", 0, "FILE", "write the machine's device tree and exit", opt_dump_dtb},
     {"stats", 0, NULL, "print exit counters, vCPU and interrupt state when the VM ends", opt_stats},
     {"trace", 0, NULL, "log every exit to stderr (slow: for learning and debugging)", opt_trace},

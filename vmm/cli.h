@@ -39,6 +39,7 @@ struct vmm_config {
 	uint8_t debug_exit_size;
 	struct serial_cfg debugcon; /* SERIAL_NONE: no debug console */
 	struct rtc_cfg rtc;	    /* --rtc base=: what the CMOS clock shows at power-on */
+	enum machine_pit pit;	    /* --pit: KVM's (the default) or devices/pit.c */
 	const char *dump_dtb;
 	int stats;
 	int trace;

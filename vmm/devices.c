@@ -21,6 +21,7 @@
 #include "../devices/debugcon.h"
 #include "../devices/hypercall.h"
 #include "../devices/pci_none.h"
+#include "../devices/pit.h"
 #include "../devices/fw_cfg.h"
 #include "../devices/power.h"
 #include "../devices/rtc.h"
@@ -31,7 +32,7 @@
 
 static const struct device_ops *const device_table[] = {
     &power_device,     &fw_cfg_device, &virtio_blk_device, &debug_exit_device, &pci_none_device,
-    &hypercall_device, &rtc_device,    &serial_device,	   &debugcon_device,
+    &hypercall_device, &rtc_device,    &pit_device,	   &serial_device,     &debugcon_device,
 };
 #define NR_DEVICE_TYPES (sizeof(device_table) / sizeof(device_table[0]))
 
@@ -52,6 +53,7 @@ int vm_machine_init(struct machine_desc *m, const struct vmm_config *cfg)
 {
 	int err = machine_init(m, cfg->mem, cfg->cpus, cfg->nr_serial);
 
+	m->pit = cfg->pit;
 	for (int i = 0; i < m->nr_serial; i++)
 		m->serial[i].cfg = &cfg->serial[i];
 	m->rtc_cfg = &cfg->rtc;

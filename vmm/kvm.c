@@ -105,7 +105,7 @@ static int kvm_add_memory(struct kvm *kvm, const struct guest_mem *gm)
 	return 0;
 }
 
-int kvm_create_vm(struct kvm *kvm, const struct guest_mem *gm)
+int kvm_create_vm(struct kvm *kvm, const struct guest_mem *gm, bool kernel_pit)
 {
 	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
 	uint64_t idmap = KVM_IDENTITY_MAP_ADDR;
@@ -114,11 +114,14 @@ int kvm_create_vm(struct kvm *kvm, const struct guest_mem *gm)
 	kvm->vm_fd = ioctl(kvm->sys_fd, KVM_CREATE_VM, 0);
 	if (kvm->vm_fd < 0)
 		return -errno;
-	/* Both must precede vCPU creation; the irqchip must precede the PIT. */
+	/*
+	 * Both must precede vCPU creation; the irqchip must precede the PIT. Without KVM's PIT
+	 * its ports exit to us (--pit user, devices/pit.c).
+	 */
 	if (ioctl(kvm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0 ||
 	    ioctl(kvm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0 ||
 	    ioctl(kvm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0 ||
-	    ioctl(kvm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+	    (kernel_pit && ioctl(kvm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)) {
 		err = -errno;
 		goto fail;
 	}

@@ -20,8 +20,8 @@ struct kvm {
 
 /* Open /dev/kvm and check the API version and capabilities we rely on. */
 int kvm_open(struct kvm *kvm);
-/* A VM with the in-kernel irqchip (PIC, IOAPIC, LAPICs) and PIT, and guest RAM. */
-int kvm_create_vm(struct kvm *kvm, const struct guest_mem *gm);
+/* A VM with the in-kernel irqchip (PIC, IOAPIC, LAPICs), KVM's PIT if kernel_pit, and guest RAM. */
+int kvm_create_vm(struct kvm *kvm, const struct guest_mem *gm, bool kernel_pit);
 void kvm_destroy_vm(struct kvm *kvm);
 void kvm_close(struct kvm *kvm);
 /* Drive a GSI on the in-kernel irqchip. */

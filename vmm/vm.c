@@ -136,7 +136,7 @@ static int vm_boot(struct vm *vm, int (*devices)(struct vm *))
 	if (vm->cfg->debug_exit == DEBUG_EXIT_AUTO && k.kind != KERNEL_BZIMAGE &&
 	    k.kind != KERNEL_PVH)
 		vm_debug_exit_on(&vm->mach, vm->cfg);
-	if ((err = kvm_create_vm(&vm->kvm, &vm->mem))) {
+	if ((err = kvm_create_vm(&vm->kvm, &vm->mem, vm->mach.pit == MACHINE_PIT_KERNEL))) {
 		log_msg("KVM VM: %s", strerror(-err));
 		return err;
 	}

@@ -29,6 +29,12 @@
  *             seconds since 1970, as UTC), then count the 64 Hz periodic interrupts (IRQ 8
  *             through the 8259s) between two update-ended interrupts: one second's worth;
  *             ends through isa-debug-exit (status 1; --debug-exit on), so QEMU's run ends too
+ *   pit       count PIT channel 2 against the host's clock (HC_TIME), programmed through
+ *             port 0x61 as Linux's TSC calibration does: the ticks from 0xffff over n ms
+ *             (at most 50) and the time OUT2 takes to rise after a count of 11932, with
+ *             channel 0 set to its fastest rate meanwhile
+ *   pit-irq   channel 0 at 100 Hz for 200 ms of host time with interrupts on: how many
+ *             IRQ 0s came in through IOAPIC pin 2 (where the MADT puts ISA IRQ 0) and pin 0
  */
 /* Header-only, so a freestanding guest may use them: byte order, fw_cfg's keys and sizes. */
 #include "../../base/le.h"
@@ -578,6 +584,160 @@ static void do_rtc(void)
 	outl(0xf4, 0);
 }
 
+#define PIT_CH2	 0x42
+#define PIT_CMD	 0x43
+#define PORT_61	 0x61
+#define P61_OUT2 0x20
+
+static uint64_t host_ns(void)
+{
+	struct hc_time t = {0};
+
+	hc_call(HC_TIME, &t);
+	return t.monotonic_ns;
+}
+
+/* Channel 2 in mode 0, LSB then MSB, gate 2 up and the speaker off (tsc.c's sequence). */
+static void pit_ch2_start(uint16_t count)
+{
+	outb(PORT_61, (uint8_t)((inb(PORT_61) & ~0x02) | 0x01));
+	outb(PIT_CMD, 0xb0);
+	outb(PIT_CH2, count & 0xff);
+	outb(PIT_CH2, count >> 8);
+}
+
+/* The counter latch command, then LSB and MSB; *at is the host's time around it. */
+static uint16_t pit_ch2_latch(uint64_t *at)
+{
+	uint64_t before = host_ns(), after;
+	uint8_t lo;
+
+	outb(PIT_CMD, 0x80);
+	after = host_ns();
+	lo = inb(PIT_CH2);
+	*at = before + (after - before) / 2;
+	return (uint16_t)(lo | inb(PIT_CH2) << 8);
+}
+
+/* "GUEST-PIT-TICKS t ns" and "GUEST-PIT-OUT2-NS ns": the test divides, the guest cannot. */
+static void do_pit(uint64_t ms)
+{
+	uint64_t t0, t1, end;
+	uint16_t c0, c1;
+
+	if (!ms || ms > 50) /* mode 0 from 0xffff wraps after 54.9 ms */
+		ms = 40;
+	/* Channel 0 as fast as it goes (mode 2, count 2), IF clear: the VMM must bound it. */
+	outb(PIT_CMD, 0x34);
+	outb(0x40, 2);
+	outb(0x40, 0);
+	pit_ch2_start(0xffff);
+	c0 = pit_ch2_latch(&t0);
+	end = t0 + ms * 1000000;
+	while (host_ns() < end)
+		;
+	c1 = pit_ch2_latch(&t1);
+	serial_puts("GUEST-PIT-TICKS ");
+	serial_putu((uint16_t)(c0 - c1));
+	serial_puts(" ");
+	serial_putu((uint32_t)(t1 - t0));
+	serial_puts("\n");
+	/* pit_calibrate_tsc: 10 ms of count, then poll OUT2 */
+	t0 = host_ns();
+	pit_ch2_start(11932);
+	while (!(inb(PORT_61) & P61_OUT2) && host_ns() - t0 < 1000000000ULL)
+		;
+	t1 = host_ns();
+	serial_puts("GUEST-PIT-OUT2-NS ");
+	serial_putu((uint32_t)(t1 - t0));
+	serial_puts("\n");
+}
+
+/* --- IRQ 0 through the IOAPIC: an IDT, the LAPIC on, pins 0 and 2 unmasked ------------- */
+
+#define LAPIC_BASE  0xfee00000u
+#define LAPIC_SVR   0xf0
+#define LAPIC_TPR   0x80
+#define LAPIC_EOI   0xb0
+#define IOAPIC_BASE 0xfec00000u
+#define VEC_PIN0    0x30
+#define VEC_PIN2    0x32
+
+volatile uint32_t irq_count[256];
+
+/*
+ * One stub per vector: count it, EOI, return. Not with IRET: kvm_pvm emulates the guest's
+ * CPL0 code and KVM's emulator does IRET in real mode only, so the frame (EIP, CS, EFLAGS)
+ * is turned into EFLAGS, EIP for POPF and RET (LEA between them leaves the flags alone).
+ */
+#define ISR(n)                                                                                     \
+	__asm__(".globl isr" #n "\nisr" #n ":\n pushl %eax\n lock incl irq_count+4*" #n "\n"       \
+		" movl $0, 0xfee000b0\n movl 12(%esp), %eax\n xchgl %eax, 4(%esp)\n"               \
+		" movl %eax, 12(%esp)\n popl %eax\n popfl\n leal 4(%esp), %esp\n ret\n");          \
+	extern char isr##n[];
+ISR(48)
+ISR(50)
+ISR(255)
+
+static uint64_t idt[256];
+
+static void idt_set(int vec, void *fn)
+{
+	uint16_t cs;
+	uint32_t a = (uint32_t)(uintptr_t)fn;
+
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	idt[vec] =
+	    (a & 0xffff) | (uint64_t)cs << 16 | (uint64_t)0x8e00 << 32 | (uint64_t)(a >> 16) << 48;
+}
+
+static void mmio_write(uint32_t addr, uint32_t v)
+{
+	*(volatile uint32_t *)(uintptr_t)addr = v;
+}
+
+static void ioapic_route(int pin, uint8_t vec)
+{
+	mmio_write(IOAPIC_BASE, 0x10 + 2 * pin + 1);
+	mmio_write(IOAPIC_BASE + 0x10, 0); /* destination APIC ID 0 */
+	mmio_write(IOAPIC_BASE, 0x10 + 2 * pin);
+	mmio_write(IOAPIC_BASE + 0x10, vec); /* fixed, physical, edge, high, unmasked */
+}
+
+static void do_pit_irq(void)
+{
+	struct {
+		uint16_t limit;
+		uint32_t base;
+	} __attribute__((packed)) idtr = {sizeof(idt) - 1, (uint32_t)(uintptr_t)idt};
+	uint64_t end;
+
+	for (int v = 0; v < 256; v++)
+		idt_set(v, isr255);
+	idt_set(VEC_PIN0, isr48);
+	idt_set(VEC_PIN2, isr50);
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+	mmio_write(LAPIC_BASE + LAPIC_SVR, 0x1ff);
+	mmio_write(LAPIC_BASE + LAPIC_TPR, 0);
+	ioapic_route(0, VEC_PIN0);
+	ioapic_route(2, VEC_PIN2);
+	outb(PIT_CMD, 0x34); /* channel 0, mode 2, 11932: 100 Hz */
+	outb(0x40, 11932 & 0xff);
+	outb(0x40, 11932 >> 8);
+	end = host_ns() + 200000000;
+	__asm__ volatile("sti");
+	while (host_ns() < end)
+		;
+	__asm__ volatile("cli");
+	serial_puts("GUEST-PIT-IRQ pin0=");
+	serial_putu(irq_count[VEC_PIN0]);
+	serial_puts(" pin2=");
+	serial_putu(irq_count[VEC_PIN2]);
+	serial_puts(" other=");
+	serial_putu(irq_count[255]);
+	serial_puts("\n");
+}
+
 void guest_main(struct hvm_start_info *si)
 {
 	const char *action = cmdline_arg(si, "action");
@@ -622,6 +782,10 @@ void guest_main(struct hvm_start_info *si)
 		do_dtb();
 	else if (streq(action, "rtc"))
 		do_rtc();
+	else if (streq(action, "pit"))
+		do_pit(n);
+	else if (streq(action, "pit-irq"))
+		do_pit_irq();
 	else
 		serial_puts("GUEST-UNKNOWN-ACTION\n");
 }

@@ -45,6 +45,7 @@
 #                   since_epoch> date=<date +%s> hwclock=<hwclock -r -u as epoch s>", an alarm
 #                   2 s ahead through /sys/class/rtc/rtc0/wakealarm, "GUEST-RTC-IRQ <its
 #                   /proc/interrupts line>" once it fired, power off
+#   guest=sleep     "GUEST-SLEEP-START", sleep 5, "GUEST-SLEEP-END", power off (the host times it)
 #   bench=boot      power off at once (after GUEST-BENCH-DONE)
 #   bench=info      GUEST-NPROC, GUEST-MEMTOTAL-KB, GUEST-DATE (epoch s), then power off
 #   bench=blk       blkbench (guest/linux/blkbench.c) on /dev/vda, all O_DIRECT: sequential
@@ -310,6 +311,11 @@ if [ -z "$bench" ]; then
         echo +2 > /sys/class/rtc/rtc0/wakealarm
         for i in 1 2 3 4 5 6 7 8 9 10; do [ -z "$(cat /sys/class/rtc/rtc0/wakealarm)" ] && break; sleep 1; done
         echo "GUEST-RTC-IRQ $(grep rtc0 /proc/interrupts)"
+        off ;;
+    sleep)
+        echo "GUEST-SLEEP-START"
+        sleep 5
+        echo "GUEST-SLEEP-END"
         off ;;
     shell) ;;
     *) echo "GUEST-UNKNOWN-MODE $guest (falling back to the shell)" ;;
