@@ -105,6 +105,37 @@ static int kvm_add_memory(struct kvm *kvm, const struct guest_mem *gm)
 	return 0;
 }
 
+/*
+ * GSI routing as the MADT describes the machine (firmware/acpi.c): ISA IRQ 0 is IOAPIC pin 2
+ * (the interrupt source override every PC has, MACHINE_PIT_GSI), so GSI 0, on which KVM's
+ * own PIT raises its IRQ 0, goes to the 8259's pin 0 and IOAPIC pin 2, as QEMU routes it
+ * (kvm_pc_setup_irq_routing). KVM's default sends GSI 0 to IOAPIC pin 0, where no guest that
+ * read our MADT looks. GSI 2 reaches pin 2 only (the 8259's pin 2 is the cascade): that is
+ * where --pit user raises IRQ 0. GSIs 1, 3-15 go to both chips, 16-23 to the IOAPIC.
+ */
+static int kvm_set_gsi_routing(struct kvm *kvm)
+{
+	enum { NR_ENTRIES = 2 * 15 + 1 + (KVM_IOAPIC_NUM_PINS - 16) };
+	struct {
+		struct kvm_irq_routing r;
+		struct kvm_irq_routing_entry e[NR_ENTRIES];
+	} t = {.r.nr = 0};
+
+	for (uint32_t gsi = 0; gsi < KVM_IOAPIC_NUM_PINS; gsi++) {
+		if (gsi < 16 && gsi != 2)
+			t.e[t.r.nr++] = (struct kvm_irq_routing_entry){
+			    .gsi = gsi,
+			    .type = KVM_IRQ_ROUTING_IRQCHIP,
+			    .u.irqchip = {gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
+					  gsi % 8}};
+		t.e[t.r.nr++] = (struct kvm_irq_routing_entry){
+		    .gsi = gsi,
+		    .type = KVM_IRQ_ROUTING_IRQCHIP,
+		    .u.irqchip = {KVM_IRQCHIP_IOAPIC, gsi ? gsi : MACHINE_PIT_GSI}};
+	}
+	return ioctl(kvm->vm_fd, KVM_SET_GSI_ROUTING, &t.r) < 0 ? -errno : 0;
+}
+
 int kvm_create_vm(struct kvm *kvm, const struct guest_mem *gm, bool kernel_pit)
 {
 	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
@@ -125,8 +156,7 @@ int kvm_create_vm(struct kvm *kvm, const struct guest_mem *gm, bool kernel_pit)
 		err = -errno;
 		goto fail;
 	}
-	err = kvm_add_memory(kvm, gm);
-	if (err)
+	if ((err = kvm_set_gsi_routing(kvm)) || (err = kvm_add_memory(kvm, gm)))
 		goto fail;
 	return 0;
 fail:
