@@ -51,8 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct machine_desc m = {.nr_cpus = 2, .nr_ram = 1, .ram_size = RAM_SIZE};
 	struct guest_mem gm = {0};
-	struct device_host h = {.mach = &m, .mem = &gm, .exit = fuzz_exit,
-				.cmdline = fuzz_cmdline, .disk = fuzz_disk};
+	struct device_host h = {
+	    .mach = &m, .mem = &gm, .exit = fuzz_exit, .cmdline = fuzz_cmdline, .disk = fuzz_disk};
 	struct hypercall *hc;
 	uint8_t *ram;
 	size_t n, ops;
