@@ -156,14 +156,20 @@ static uint64_t host_dtb_size(void *vmm)
 	return ((const struct vm *)vmm)->dtb_size;
 }
 
+/* Instance i of a device type of the table, or NULL. */
+static void *vm_device_find(struct vm *vm, const struct device_ops *ops, int i)
+{
+	for (int d = 0; d < vm->nr_devs; d++)
+		if (vm->dev[d].ops == ops && vm->dev[d].index == i)
+			return vm->dev[d].dev;
+	return NULL;
+}
+
 static struct blk_disk *host_disk(void *vmm, int i)
 {
-	struct vm *vm = vmm;
+	void *dev = vm_device_find(vmm, &virtio_blk_device, i);
 
-	for (int d = 0; d < vm->nr_devs; d++)
-		if (vm->dev[d].ops == &virtio_blk_device && vm->dev[d].index == i)
-			return virtio_blk_device_disk(vm->dev[d].dev);
-	return NULL;
+	return dev ? virtio_blk_device_disk(dev) : NULL;
 }
 
 /* --- the table, walked ---------------------------------------------------------------------- */
@@ -259,8 +265,7 @@ void vm_devices_dump(struct vm *vm)
 
 struct serial *vm_console_uart(struct vm *vm)
 {
-	for (int i = 0; i < vm->nr_devs; i++)
-		if (vm->dev[i].ops == &serial_device && vm->dev[i].index == 0)
-			return serial_device_uart(vm->dev[i].dev);
-	return NULL;
+	void *dev = vm_device_find(vm, &serial_device, 0);
+
+	return dev ? serial_device_uart(dev) : NULL;
 }

@@ -267,11 +267,6 @@ static void do_hc_disk(void)
 	hc_say("disk-none", hc_call(HC_DISK_READ, &io));
 }
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static void do_dtb(void)
 {
 	struct hc_bootinfo b = {0};
@@ -287,8 +282,8 @@ static void do_dtb(void)
 		h = (h ^ p[i]) * 16777619u;
 	serial_puts("GUEST-DTB at ");
 	serial_puthex(b.dtb);
-	serial_puts(be32(p) == 0xd00dfeed ? " magic ok" : " magic bad");
-	serial_puts(be32(p + 4) == b.dtb_size ? " size ok " : " size bad ");
+	serial_puts(be_get(p, 4) == 0xd00dfeed ? " magic ok" : " magic bad");
+	serial_puts(be_get(p + 4, 4) == b.dtb_size ? " size ok " : " size bad ");
 	serial_putu((uint32_t)b.dtb_size);
 	serial_puts(" fnv ");
 	serial_puthex(h);
