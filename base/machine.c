@@ -86,7 +86,7 @@ const char *machine_port_user(const struct machine_desc *m, uint32_t port, uint3
 		return "hypercall";
 	if (ranges_overlap(port, len, m->fw_cfg_port, FW_CFG_NR_PORTS))
 		return "fw_cfg";
-	if (m->rtc_port && ranges_overlap(port, len, m->rtc_port, 2))
+	if (m->rtc_port && ranges_overlap(port, len, m->rtc_port, RTC_NR_PORTS))
 		return "rtc";
 	/* KVM's PIT or ours: either takes these ports before the bus sees them. */
 	if (ranges_overlap(port, len, PIT_PORT, PIT_NR_PORTS) ||

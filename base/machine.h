@@ -87,6 +87,7 @@ struct machine_desc {
 #define PIT_PORT_61	0x61 /* the PC's system control port B: gate 2, speaker, OUT2 */
 #define PCI_CONF_SIZE	8
 #define RTC_PORT	0x70 /* the PC's CMOS RTC: index 0x70, data 0x71 */
+#define RTC_NR_PORTS	2    /* of the 8 a PC reserves (the DSDT says 8), these two answer */
 #define RTC_IRQ		8
 #define RTC_CENTURY	0x32 /* its century byte, QEMU's; the FADT's CENTURY field says where */
 

@@ -780,7 +780,8 @@ static int rtc_dev_create(const struct device_host *h, int i, void **dev)
 		rtc_dev_destroy(d);
 		return err;
 	}
-	if ((err = device_claim(h, BUS_PIO, h->mach->rtc_port, 2, rtc_io, d->r, "rtc"))) {
+	if ((err =
+		 device_claim(h, BUS_PIO, h->mach->rtc_port, RTC_NR_PORTS, rtc_io, d->r, "rtc"))) {
 		rtc_dev_destroy(d);
 		return err;
 	}
