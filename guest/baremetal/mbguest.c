@@ -20,7 +20,7 @@
  *   MB-BAD what                    one per failed check
  *   MB-EXIT v
  */
-#include "kit.h"
+#include "../kit/kit.h"
 
 #define MB_BOOT_MAGIC 0x2badb002u
 #define DEBUG_EXIT    0xf4

@@ -39,7 +39,7 @@
 /* Header-only, so a freestanding guest may use them: byte order, fw_cfg's keys and sizes. */
 #include "../../base/le.h"
 #include "../../devices/fw_cfg.h"
-#include "kit.h"
+#include "../kit/kit.h"
 
 #define BENCH_PORT 0x0f00
 #define BENCH_MMIO 0xe0000000u

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The bare-metal guest kit: port I/O, the COM1 UART, the start_info the VMM
- * passes, and the ACPI power registers to end a run.
+ * passes, the 8259s and the CMOS, hypercalls, string functions, and the ACPI power
+ * registers to end a run. Entries: start.S (PVH), mbstart.S (multiboot v1).
  */
 #ifndef GUEST_KIT_H
 #define GUEST_KIT_H
@@ -10,6 +11,7 @@
 #define GUEST_STACK_SIZE 16384
 
 #ifndef __ASSEMBLER__
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../../base/hypercall.h"
@@ -80,6 +82,19 @@ uint64_t parse_u64(const char *s);
 int hc_call(int call, void *block);
 void hc_puts(const char *s);
 void hc_exit(uint32_t status);
+
+/* string.c: the C library's string functions, as the C standard defines them. */
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *restrict d, const void *restrict s, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+void *memchr(const void *s, int c, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+char *strrchr(const char *s, int c);
 
 #endif /* __ASSEMBLER__ */
 #endif

@@ -182,23 +182,3 @@ uint64_t parse_u64(const char *s)
 		v = v * 10 + (*s++ - '0');
 	return v;
 }
-
-/* gcc may emit calls to these even in freestanding code. */
-void *memset(void *d, int c, unsigned long n)
-{
-	unsigned char *p = d;
-
-	while (n--)
-		*p++ = c;
-	return d;
-}
-
-void *memcpy(void *d, const void *s, unsigned long n)
-{
-	unsigned char *p = d;
-	const unsigned char *q = s;
-
-	while (n--)
-		*p++ = *q++;
-	return d;
-}
