@@ -55,12 +55,26 @@ KIT_PIO(l, uint32_t)
 extern uint8_t guest_stack[GUEST_STACK_SIZE];
 
 /*
- * Interrupts through the two 8259s (KVM's in-kernel PIC, QEMU's i8259), which the VMM's
- * LINT0 passes on as ExtINT: IRQ n is vector 0x20 + n. Exceptions have no handler, so one
- * still ends in a triple fault.
+ * The frame vectors.S builds for every interrupt and exception: the registers as PUSHA
+ * leaves them, the vector, the error code (0 where the CPU pushes none) and what the CPU
+ * pushed. A handler may change it: the stub returns to f->eip with these registers.
+ */
+struct kit_frame {
+	uint32_t edi, esi, ebp, esp, ebx, edx, ecx, eax;
+	uint32_t vector, error;
+	uint32_t eip, cs, eflags;
+};
+typedef void (*vec_fn)(struct kit_frame *f);
+void idt_init(void);			 /* idt.c: all 256 vectors to kit_vector, the IDT loaded */
+void vec_handle(int vec, vec_fn fn);	 /* fn runs for vec (no EOI: the handler's job) */
+extern volatile uint32_t vec_count[256]; /* each vector's arrivals, handled or not */
+
+/*
+ * Interrupts through the two 8259s (pic.c), which the VMM's LINT0 passes on as ExtINT:
+ * IRQ n is vector 0x20 + n.
  */
 typedef void (*irq_fn)(int irq);
-void irq_init(void);		     /* both PICs remapped and masked, the IDT loaded */
+void irq_init(void);		     /* the IDT, both PICs remapped and masked */
 void irq_handle(int irq, irq_fn fn); /* fn runs for irq, then the EOI; irq unmasked */
 uint8_t cmos_read(uint8_t index);
 void cmos_write(uint8_t index, uint8_t v);
