@@ -46,10 +46,8 @@ expect_line /tmp/o "^GUEST-EXT4-READ written.txt $w" "read back by a new boot"
 
 echo "== SIGKILL right after the guest's sync: the data is on the host; the image is locked"
 cp "$G/disk.ext4" /tmp/k.ext4
-vmm --kernel "$V" $RD --disk /tmp/k.ext4 --cmdline "console=ttyS0 bench=ext4sync" \
-    </dev/null >/tmp/k 2>&1 &
-pid=$!
-check "guest synced" wait_for /tmp/k '^GUEST-SYNCED' 300
+check "guest synced" vmm_bg /tmp/k '^GUEST-SYNCED' 240 \
+    --kernel "$V" $RD --disk /tmp/k.ext4 --cmdline "console=ttyS0 bench=ext4sync"
 # SIGUSR2 while the guest idles: it took the DSDT's word and made vda's pin level-triggered,
 # the line runs on an irqfd whose resamplefd saw the guest's EOIs, and nothing is left
 # unacknowledged (issue 12)

@@ -286,6 +286,8 @@ th_log "total ${total}s (KVM ready at ${t_kvm:-never}s); log: $logfile"
 echo "testhost: $npass passed, $nfail failed"
 if [[ -n $reason ]]; then
     if ((quiet)); then
+        # the checks that failed (and retries) first: the last lines may not reach them
+        grep -E '^\[[^]]+\] (FAIL|RETRY|run_capture)' "$logfile" | head -n 40
         echo "--- last 30 console lines ($logfile) ---"
         tail -n 30 "$logfile"
         echo "---"
