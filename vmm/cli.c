@@ -374,6 +374,15 @@ static enum cli_result opt_pit(struct vmm_config *cfg, const char *arg, char *er
 	return CLI_RUN;
 }
 
+static enum cli_result opt_boot_protocol(struct vmm_config *cfg, const char *arg, char *err,
+					 size_t n)
+{
+	if (strcmp(arg, "auto") && strcmp(arg, "linux"))
+		return fail(err, n, "--boot-protocol %s: want auto or linux", arg);
+	cfg->boot_linux = !strcmp(arg, "linux");
+	return CLI_RUN;
+}
+
 static enum cli_result opt_dump_dtb(struct vmm_config *cfg, const char *arg, char *err, size_t n)
 {
 	(void)err, (void)n;
@@ -440,6 +449,9 @@ static const struct cli_option cli_options[] = {
     {"rtc", 0, "base=utc|localtime|ISO-DATE",
      "what the CMOS clock shows at power-on (default utc; a date as 2006-06-17T16:01:21)", opt_rtc},
     {"pit", 0, "kernel|user", "the 8254 PIT: KVM's (default) or emulated in the VMM", opt_pit},
+    {"boot-protocol", 0, "auto|linux",
+     "bzImage: auto boots the vmlinux inside through its PVH entry; linux as it is",
+     opt_boot_protocol},
     {"dump-dtb", 0, "FILE", "write the machine's device tree and exit", opt_dump_dtb},
     {"stats", 0, NULL, "print exit counters, vCPU and interrupt state when the VM ends", opt_stats},
     {"trace", 0, NULL, "log every exit to stderr (slow: for learning and debugging)", opt_trace},
