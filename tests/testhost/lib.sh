@@ -73,14 +73,13 @@ finish() {
 }
 
 # QEMU microvm as its users run it: its defaults (cache=writeback, aio=threads, the split
-# irqchip microvm picks) plus what a headless serial-console guest needs; rtc=off because its
-# guest's rtc_cmos probe has stalled for seconds in the test host.
+# irqchip microvm picks, its RTC) plus what a headless serial-console guest needs.
 blk_vm() {
     _who=$1; _disk=$2; _app=$3; shift 3
     case "$_who" in
     ours) exec vmm --kernel "$G/vmlinuz" --initrd "$G/initramfs.cpio.gz" --cpus 2 --mem 512M \
               --disk "$_disk" --cmdline "$_app" "$@" ;;
-    qemu) exec qemu-system-x86_64 -L "$QEMU_FW" -M microvm,rtc=off -accel kvm -cpu host -smp 2 \
+    qemu) exec qemu-system-x86_64 -L "$QEMU_FW" -M microvm -accel kvm -cpu host -smp 2 \
               -m 512M -nodefaults -no-user-config -display none -serial stdio -no-reboot \
               -drive "file=$_disk,format=raw,if=none,id=d0,cache=writeback,aio=threads" \
               -device virtio-blk-device,drive=d0 \
