@@ -40,6 +40,8 @@
 
 #define LAYOUT_MMIO_HOLE	0xc0000000ULL
 #define LAYOUT_4G		0x100000000ULL
+/* the boot timer's byte (devices/boot_timer.c): the first page of the MMIO hole */
+#define LAYOUT_BOOT_TIMER	0xc0000000ULL
 #define LAYOUT_VIRTIO_MMIO	0xd0000000ULL /* 4 KiB windows, one per device */
 #define LAYOUT_VIRTIO_MMIO_SIZE 0x1000ULL
 #define LAYOUT_IOAPIC		0xfec00000ULL

@@ -88,6 +88,8 @@ const char *machine_port_user(const struct machine_desc *m, uint32_t port, uint3
 		return "fw_cfg";
 	if (m->rtc_port && ranges_overlap(port, len, m->rtc_port, RTC_NR_PORTS))
 		return "rtc";
+	if (ranges_overlap(port, len, BOOT_TIMER_PORT, 1))
+		return "boot-timer";
 	/* KVM's PIT or ours: either takes these ports before the bus sees them. */
 	if (ranges_overlap(port, len, PIT_PORT, PIT_NR_PORTS) ||
 	    ranges_overlap(port, len, PIT_PORT_61, 1))

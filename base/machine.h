@@ -82,6 +82,7 @@ struct machine_desc {
 #define DEBUG_EXIT_SIZE 4
 #define DEBUGCON_PORT	0xe9 /* QEMU's -debugcon default iobase */
 #define PCI_CONF_PORT	0xcf8
+#define BOOT_TIMER_PORT 0x80 /* the PC's POST code port; Cloud Hypervisor's debug port */
 #define PIT_PORT	0x40 /* the 8254's counters 0-2, then its control word */
 #define PIT_NR_PORTS	4
 #define PIT_PORT_61	0x61 /* the PC's system control port B: gate 2, speaker, OUT2 */

@@ -30,6 +30,7 @@
 #include <linux/serial_reg.h>
 
 #include "../base/log.h"
+#include "../base/timeline.h"
 #include "device.h"
 #include "serial.h"
 
@@ -192,6 +193,7 @@ static void serial_tx(struct serial *s, uint8_t b)
 		serial_rx_put(s, b);
 		return;
 	}
+	timeline_mark(TL_FIRST_SERIAL);
 	if (s->out_fd < 0)
 		return;
 	/* A UART cannot report a host error; anything but EINTR drops the byte. */

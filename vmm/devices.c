@@ -17,6 +17,7 @@
 
 #include "../base/layout.h"
 #include "../base/log.h"
+#include "../devices/boot_timer.h"
 #include "../devices/debug_exit.h"
 #include "../devices/debugcon.h"
 #include "../devices/hypercall.h"
@@ -33,6 +34,7 @@
 static const struct device_ops *const device_table[] = {
     &power_device,     &fw_cfg_device, &virtio_blk_device, &debug_exit_device, &pci_none_device,
     &hypercall_device, &rtc_device,    &pit_device,	   &serial_device,     &debugcon_device,
+    &boot_timer_device,
 };
 #define NR_DEVICE_TYPES (sizeof(device_table) / sizeof(device_table[0]))
 

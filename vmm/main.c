@@ -17,6 +17,7 @@
 #include "console.h"
 #include "serve.h"
 #include "../base/log.h"
+#include "../base/timeline.h"
 #include "vm.h"
 
 static int dump_dtb(const struct vmm_config *cfg)
@@ -92,6 +93,7 @@ int main(int argc, char **argv)
 	char err[256];
 	int status = EXIT_OK;
 
+	timeline_start(); /* what the boot timeline counts from */
 	/* First of all: a SIGUSR2 (or SIGTERM) that comes while we parse must wait for the
 	 * signalfd, not kill us with its default action. */
 	block_host_signals();

@@ -18,6 +18,7 @@
 #include "../firmware/cpu_tables.h"
 #include "../firmware/multiboot.h"
 #include "../base/log.h"
+#include "../base/timeline.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -424,6 +425,7 @@ static void *vcpu_thread(void *arg)
 	sigfillset(&set);
 	sigdelset(&set, SIGUSR1);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	timeline_mark(TL_FIRST_RUN);
 	while (!atomic_load(&v->vm->end)) {
 		vcpu_mark(v, VCPU_IN_KVM_RUN);
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {

@@ -18,6 +18,7 @@
 
 #include "../base/layout.h"
 #include "../base/log.h"
+#include "../base/timeline.h"
 #include "../firmware/acpi.h"
 #include "../firmware/bootparams.h"
 #include "../firmware/cpu_tables.h"
@@ -225,6 +226,7 @@ int vm_run(struct vm *vm, struct console *con)
 {
 	int sfd = serve_signalfd(), err;
 
+	timeline_mark(TL_SETUP_DONE);
 	for (int i = 0; i < vm->nr_vcpus; i++) {
 		if ((err = vcpu_start(vm->vcpu[i]))) {
 			log_msg("vcpu%d thread: %s", i, strerror(-err));
@@ -235,6 +237,7 @@ int vm_run(struct vm *vm, struct console *con)
 	serve_console(vm, con, sfd);
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_join(vm->vcpu[i]);
+	timeline_mark(TL_EXIT);
 	if (sfd >= 0)
 		close(sfd);
 	return atomic_load(&vm->end);
@@ -258,6 +261,7 @@ void vm_print_stats(struct vm *vm)
 		vcpu_describe(vm->vcpu[i]);
 	vm_describe_irqs(vm);
 	vm_devices_dump(vm);
+	timeline_print(stderr, "vmm: ");
 }
 
 void vm_destroy(struct vm *vm)

@@ -35,9 +35,14 @@
  *             channel 0 set to its fastest rate meanwhile
  *   pit-irq   channel 0 at 100 Hz for 200 ms of host time with interrupts on: how many
  *             IRQ 0s came in through IOAPIC pin 2 (where the MADT puts ISA IRQ 0) and pin 0
+ *   boot-timer  the boot timer's two conventions: port 0x80 codes (Cloud Hypervisor's
+ *             debug port; only 0x41 and 0x62), then Firecracker's byte 123, after a
+ *             wrong-width and a wrong-value write that must not count
  */
 /* Header-only, so a freestanding guest may use them: byte order, fw_cfg's keys and sizes. */
+#include "../../base/layout.h"
 #include "../../base/le.h"
+#include "../../base/machine.h"
 #include "../../devices/fw_cfg.h"
 #include "../kit/kit.h"
 
@@ -603,8 +608,12 @@ static void pit_ch2_start(uint16_t count)
 	outb(PIT_CH2, count >> 8);
 }
 
-/* The counter latch command, then LSB and MSB; *at is the host's time around it. */
-static uint16_t pit_ch2_latch(uint64_t *at)
+/*
+ * The counter latch command, then LSB and MSB; *at is the host's time around it, give or
+ * take *slack ns (half the time between the two clock reads: on a loaded host, much more
+ * than the latch itself).
+ */
+static uint16_t pit_ch2_latch(uint64_t *at, uint64_t *slack)
 {
 	uint64_t before = host_ns(), after;
 	uint8_t lo;
@@ -613,13 +622,17 @@ static uint16_t pit_ch2_latch(uint64_t *at)
 	after = host_ns();
 	lo = inb(PIT_CH2);
 	*at = before + (after - before) / 2;
+	*slack = (after - before) / 2;
 	return (uint16_t)(lo | inb(PIT_CH2) << 8);
 }
 
-/* "GUEST-PIT-TICKS t ns" and "GUEST-PIT-OUT2-NS ns": the test divides, the guest cannot. */
+/*
+ * "GUEST-PIT-TICKS t ns slack-ns" and "GUEST-PIT-OUT2-NS ns": the test divides, the guest
+ * cannot.
+ */
 static void do_pit(uint64_t ms)
 {
-	uint64_t t0, t1, end;
+	uint64_t t0, t1, end, s0, s1;
 	uint16_t c0, c1;
 
 	if (!ms || ms > 50) /* mode 0 from 0xffff wraps after 54.9 ms */
@@ -629,15 +642,17 @@ static void do_pit(uint64_t ms)
 	outb(0x40, 2);
 	outb(0x40, 0);
 	pit_ch2_start(0xffff);
-	c0 = pit_ch2_latch(&t0);
+	c0 = pit_ch2_latch(&t0, &s0);
 	end = t0 + ms * 1000000;
 	while (host_ns() < end)
 		;
-	c1 = pit_ch2_latch(&t1);
+	c1 = pit_ch2_latch(&t1, &s1);
 	serial_puts("GUEST-PIT-TICKS ");
 	serial_putu((uint16_t)(c0 - c1));
 	serial_puts(" ");
 	serial_putu((uint32_t)(t1 - t0));
+	serial_puts(" ");
+	serial_putu((uint32_t)(s0 + s1));
 	serial_puts("\n");
 	/* pit_calibrate_tsc: 10 ms of count, then poll OUT2 */
 	t0 = host_ns();
@@ -710,6 +725,23 @@ static void do_pit_irq(void)
 	serial_puts("\n");
 }
 
+/* --- the boot timer (devices/boot_timer.c) ------------------------------------------------ */
+
+static void do_boot_timer(void)
+{
+	volatile uint8_t *mark = (volatile uint8_t *)(uintptr_t)LAYOUT_BOOT_TIMER;
+
+	outb(BOOT_TIMER_PORT, 0x41);	  /* a kernel's code */
+	outb(BOOT_TIMER_PORT, 0x62);	  /* user space's */
+	outb(BOOT_TIMER_PORT, 0x90);	  /* no range: nothing */
+	*(volatile uint16_t *)mark = 123; /* Firecracker's timer takes 1-byte writes only */
+	mark[0] = 122;
+	serial_puts("GUEST-BOOT-TIMER read ");
+	serial_puthex(mark[0]);
+	serial_puts("\n");
+	mark[0] = 123;
+}
+
 void guest_main(struct hvm_start_info *si)
 {
 	const char *action = cmdline_arg(si, "action");
@@ -758,6 +790,8 @@ void guest_main(struct hvm_start_info *si)
 		do_pit(n);
 	else if (streq(action, "pit-irq"))
 		do_pit_irq();
+	else if (streq(action, "boot-timer"))
+		do_boot_timer();
 	else
 		serial_puts("GUEST-UNKNOWN-ACTION\n");
 }
