@@ -37,6 +37,8 @@ struct virtio_mmio_desc {
 
 struct machine_desc {
 	uint64_t ram_size;		       /* total RAM in bytes */
+	const char *mem_path;		       /* --mem-path: RAM from files in this directory */
+	int mem_prealloc;		       /* --mem-prealloc: every page allocated up front */
 	struct mem_range ram[MACHINE_MAX_RAM]; /* low RAM from 0, then RAM above 4 GiB */
 	int nr_ram;
 	int nr_cpus;

@@ -21,10 +21,17 @@ struct mem_region {
 
 struct guest_mem {
 	struct mem_region region[MACHINE_MAX_RAM];
+	size_t map_len[MACHINE_MAX_RAM]; /* each mapping's length: a huge-page multiple */
 	int nr;
+	int shared; /* file-backed (--mem-path): clearing it means writing zeroes */
 };
 
-/* mmap anonymous RAM for every range in m->ram. Returns 0 or -errno. */
+/*
+ * mmap RAM for every range in m->ram: anonymous, private, transparent huge pages asked for;
+ * with m->mem_path, an unlinked file in that directory each (hugetlbfs: huge pages), shared;
+ * with m->mem_prealloc, every page allocated now rather than at the guest's first touch.
+ * Returns 0 or -errno.
+ */
 int guest_mem_map(struct guest_mem *gm, const struct machine_desc *m);
 void guest_mem_unmap(struct guest_mem *gm);
 /* Wrap caller-owned buffers (used by unit tests and fuzzers). */

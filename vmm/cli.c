@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -269,6 +270,26 @@ static enum cli_result opt_mem(struct vmm_config *cfg, const char *arg, char *er
 	return CLI_RUN;
 }
 
+static enum cli_result opt_mem_path(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	struct stat st;
+
+	if (stat(arg, &st))
+		return fail(err, n, "--mem-path %s: %s", arg, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return fail(err, n, "--mem-path %s: not a directory", arg);
+	cfg->mem_path = arg;
+	return CLI_RUN;
+}
+
+static enum cli_result opt_mem_prealloc(struct vmm_config *cfg, const char *arg, char *err,
+					size_t n)
+{
+	(void)arg, (void)err, (void)n;
+	cfg->mem_prealloc = 1;
+	return CLI_RUN;
+}
+
 static enum cli_result opt_cpus(struct vmm_config *cfg, const char *arg, char *err, size_t n)
 {
 	char *end;
@@ -434,6 +455,10 @@ static const struct cli_option cli_options[] = {
      opt_module},
     {"cmdline", 0, "STR", "kernel command line (default \"" CLI_DEFAULT_CMDLINE "\")", opt_cmdline},
     {"mem", 0, "SIZE", "guest RAM, K/M/G suffixes (default 256M)", opt_mem},
+    {"mem-path", 0, "DIR", "guest RAM from files in DIR, as QEMU's -mem-path (a hugetlbfs mount)",
+     opt_mem_path},
+    {"mem-prealloc", 0, NULL, "allocate all guest RAM at start, not at the guest's first touch",
+     opt_mem_prealloc},
     {"cpus", 0, "N", "vCPUs, 1 to the KVM limit (default 1)", opt_cpus},
     {"disk", 0, "PATH[,ro][,serial=ID][,cache=writeback|none]",
      "a raw image as virtio-blk (/dev/vda, vdb, ...), up to 8", opt_disk},

@@ -40,6 +40,8 @@ struct vmm_config {
 	struct serial_cfg debugcon; /* SERIAL_NONE: no debug console */
 	struct rtc_cfg rtc;	    /* --rtc base=: what the CMOS clock shows at power-on */
 	enum machine_pit pit;	    /* --pit: KVM's (the default) or devices/pit.c */
+	const char *mem_path;	    /* --mem-path DIR: guest RAM in files there (hugetlbfs) */
+	int mem_prealloc;	    /* --mem-prealloc */
 	int boot_linux;		    /* --boot-protocol linux: a bzImage as it is, no unpacking */
 	const char *dump_dtb;
 	int stats;

@@ -56,6 +56,8 @@ int vm_machine_init(struct machine_desc *m, const struct vmm_config *cfg)
 	int err = machine_init(m, cfg->mem, cfg->cpus, cfg->nr_serial);
 
 	m->pit = cfg->pit;
+	m->mem_path = cfg->mem_path;
+	m->mem_prealloc = cfg->mem_prealloc;
 	for (int i = 0; i < m->nr_serial; i++)
 		m->serial[i].cfg = &cfg->serial[i];
 	m->rtc_cfg = &cfg->rtc;

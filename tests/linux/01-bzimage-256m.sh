@@ -17,6 +17,13 @@ vmm_boot /tmp/o "$G/vmlinuz" 0 --stats --mem 256M --cmdline "console=ttyS0 guest
 expect_line /tmp/o '^vmm: kernel: .* booted through its PVH entry; from the cache in ' \
     "second boot: from the cache"
 expect_line /tmp/o '^GUEST-NPROC 1' "second boot reached the guest's checks"
+# /init's first act is the boot timer's byte: the timeline has every step, in order
+expect_line /tmp/o '^vmm: timeline \(ms since start\): set-up done [0-9.]+, first KVM_RUN [0-9.]+, first serial byte [0-9.]+, .*guest boot marker [0-9.]+, exit [0-9.]+$' \
+    "--stats prints the boot timeline, the guest's init marker in it"
+tl() { sed -n "s/^vmm: timeline.* $1 \([0-9.]*\).*/\1/p" /tmp/o; }
+check "the timeline's steps come in order" awk -v a="$(tl 'set-up done')" -v b="$(tl KVM_RUN)" \
+    -v c="$(tl 'serial byte')" -v d="$(tl marker)" -v e="$(tl exit)" \
+    'BEGIN { exit !(a > 0 && a <= b && b <= c && c <= d && d <= e) }'
 # 16 bytes of the cached vmlinux changed: detected, rebuilt, and the boot is a good one
 printf 'CORRUPT-CORRUPT!' | dd of="$entry" bs=1 seek=$((4096 + 1000000)) conv=notrunc status=none
 vmm_boot /tmp/o "$G/vmlinuz" 0 --stats --mem 256M --cmdline "console=ttyS0 guest=info"

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <dirent.h>
 #include <setjmp.h>
+#include <unistd.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -98,6 +101,44 @@ static void test_map_splits_around_hole(void **state)
 	assert_int_equal(gm.nr, 0);
 }
 
+/* --mem-path and --mem-prealloc: the same RAM, from a file or allocated up front; a
+ * file-backed RAM is cleared by writing zeroes (MADV_DONTNEED would bring the file back) */
+static void test_map_path_prealloc(void **state)
+{
+	char dir[] = "/tmp/test_mem.XXXXXX";
+	struct machine_desc m;
+	struct guest_mem gm;
+	DIR *d;
+	int files = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(machine_init(&m, 6 << 20, 1, 1), 0);
+	m.mem_path = dir;
+	for (m.mem_prealloc = 0; m.mem_prealloc < 2; m.mem_prealloc++) {
+		assert_int_equal(guest_mem_map(&gm, &m), 0);
+		assert_int_equal(gm.shared, 1);
+		assert_int_equal(*(uint8_t *)guest_mem_ptr(&gm, 0x5fffff, 1), 0);
+		*(uint8_t *)guest_mem_ptr(&gm, 0x1234, 1) = 7;
+		guest_mem_clear(&gm);
+		assert_int_equal(*(uint8_t *)guest_mem_ptr(&gm, 0x1234, 1), 0);
+		assert_null(guest_mem_ptr(&gm, 6 << 20, 1));
+		guest_mem_unmap(&gm);
+	}
+	d = opendir(dir); /* the file was unlinked at once: nothing is left behind */
+	while (readdir(d))
+		files++;
+	closedir(d);
+	assert_int_equal(files, 2); /* . and .. */
+	assert_int_equal(rmdir(dir), 0);
+	m.mem_path = "/proc/no-such-dir";
+	assert_int_equal(guest_mem_map(&gm, &m), -ENOENT);
+	m.mem_path = NULL; /* anonymous, allocated up front */
+	assert_int_equal(guest_mem_map(&gm, &m), 0);
+	assert_int_equal(*(uint8_t *)guest_mem_ptr(&gm, 0x5fffff, 1), 0);
+	guest_mem_unmap(&gm);
+}
+
 static void test_machine_init_rejects(void **state)
 {
 	struct machine_desc m;
@@ -122,6 +163,7 @@ int main(void)
 	    cmocka_unit_test(test_read_write),
 	    cmocka_unit_test(test_add_rejects),
 	    cmocka_unit_test(test_map_splits_around_hole),
+	    cmocka_unit_test(test_map_path_prealloc),
 	    cmocka_unit_test(test_machine_init_rejects),
 	};
 
