@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The bare-metal guest kit: port I/O, the COM1 UART, the start_info the VMM
- * passes, the 8259s and the CMOS, hypercalls, string functions, and the ACPI power
- * registers to end a run. Entries: start.S (PVH), mbstart.S (multiboot v1).
+ * passes, the 8259s and the CMOS, hypercalls, string functions and printf, and the ACPI
+ * power registers to end a run. Entries: start.S (PVH), mbstart.S (multiboot v1).
  */
 #ifndef GUEST_KIT_H
 #define GUEST_KIT_H
@@ -11,6 +11,7 @@
 #define GUEST_STACK_SIZE 16384
 
 #ifndef __ASSEMBLER__
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -96,6 +97,20 @@ uint64_t parse_u64(const char *s);
 int hc_call(int call, void *block);
 void hc_puts(const char *s);
 void hc_exit(uint32_t status);
+
+/*
+ * printf.c: formatted output (C11 7.21.6), the conversions d i u x X p s c %, the length
+ * modifiers hh h l ll z, width and precision, the flags '-' and '0'. printf writes to the
+ * console set last: COM1 as serial_puts does, QEMU's debugcon port, or HC_PUTS.
+ */
+typedef void (*console_fn)(const char *s, size_t n);
+void console_set(console_fn fn);		/* 0: back to console_com1 */
+void console_com1(const char *s, size_t n);	/* kit.c: "\n" as "\r\n", as serial_puts */
+void console_debugcon(const char *s, size_t n); /* kit.c: port 0xe9, byte for byte */
+void console_hc(const char *s, size_t n);	/* hypercall.c: the VMM's standard output */
+int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(__printf__, 3, 4)));
+int printf(const char *fmt, ...) __attribute__((format(__printf__, 1, 2)));
 
 /* string.c: the C library's string functions, as the C standard defines them. */
 void *memset(void *d, int c, size_t n);
