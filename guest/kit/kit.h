@@ -71,10 +71,38 @@ void vec_handle(int vec, vec_fn fn);	 /* fn runs for vec (no EOI: the handler's 
 extern volatile uint32_t vec_count[256]; /* each vector's arrivals, handled or not */
 
 /*
+ * Exceptions (exc.c). exc_init, which both entries call before main, loads the IDT, moves
+ * the 8259s off vectors 0-31 (pic_init) and gives those to a reporter: one line, "GUEST-EXCEPTION
+ *vector=N (#XX) error=0x.. eip=0x..", " cr2=0x.." for a #PF, then the run ends with
+ *isa-debug-exit's (or HC_EXIT's) status (v << 1) | 1, v = EXC_EXIT_BASE + N. vec_handle(N, fn)
+ *replaces it for vector N.
+ *
+ * A test expects one fault at one instruction:
+ *	exc_expect(&e);
+ *	__asm__ volatile(EXC_AT "ud2" EXC_RESUME : outputs : inputs : "memory");
+ * A fault at that instruction (whatever its vector) fills e (caught = 1) and execution goes
+ * on after it, the registers as the fault left them; the instruction must be the first in
+ * EXC_AT's string, since e.at is its address.
+ */
+#define EXC_EXIT_BASE 0x40
+#define EXC_AT	      "movl $8801f, exc_fault_eip\n\tmovl $8802f, exc_resume_eip\n8801:\t"
+#define EXC_RESUME    "\n8802:\tmovl $0, exc_fault_eip\n"
+struct exc_info {
+	uint32_t vector, error, eip, cr2; /* cr2 for a #PF, else 0 */
+	uint32_t at;			  /* the expected instruction's address */
+	int caught;
+};
+void exc_init(void);
+void exc_expect(struct exc_info *e);
+void exc_report(struct kit_frame *f) __attribute__((noreturn));
+extern uint32_t exc_fault_eip, exc_resume_eip;
+
+/*
  * Interrupts through the two 8259s (pic.c), which the VMM's LINT0 passes on as ExtINT:
  * IRQ n is vector 0x20 + n.
  */
 typedef void (*irq_fn)(int irq);
+void pic_init(void);		     /* both PICs remapped and masked (exc_init does it) */
 void irq_init(void);		     /* the IDT, both PICs remapped and masked */
 void irq_handle(int irq, irq_fn fn); /* fn runs for irq, then the EOI; irq unmasked */
 uint8_t cmos_read(uint8_t index);
