@@ -3,6 +3,7 @@
  * The bare-metal guest kit: port I/O, the COM1 UART, the start_info the VMM
  * passes, the 8259s and the CMOS, hypercalls, string functions and printf, and the ACPI
  * power registers to end a run. Entries: start.S (PVH), mbstart.S (multiboot v1).
+ * docs/guest-kit.md describes it.
  */
 #ifndef GUEST_KIT_H
 #define GUEST_KIT_H
