@@ -38,6 +38,7 @@
  *   exceptions  raise #DE, #UD, #GP (a selector, an MSR) and #PF (32-bit paging) and check
  *             what the kit's exc_expect caught; isa-debug-exit 0 if all is right. n=1 and
  *             n=2 then raise a #UD or #PF nobody catches: the kit's reporter ends the run
+ *             (n=3, 4: the #UD reported through HC_PUTS, debugcon)
  */
 /* Header-only, so a freestanding guest may use them: byte order, fw_cfg's keys and sizes. */
 #include "../../base/le.h"
@@ -887,7 +888,8 @@ extern char uncaught_ud2[], uncaught_load[];
  * The exceptions a guest raises, caught and checked (vector, error code, EIP, CR2), then
  * isa-debug-exit 0 ("pass"), 1 (the first failed check named) or 2 (a pass with #PF
  * skipped: no paging). n=1: then a #UD nobody catches, n=2 a #PF, which the kit's reporter
- * must name and end the run with.
+ * must name and end the run with; n=3 and 4: the #UD, reported on printf's HC_PUTS or debugcon
+ * console.
  */
 static void do_exceptions(uint64_t n)
 {
@@ -902,8 +904,10 @@ static void do_exceptions(uint64_t n)
 		return;
 	}
 	printf(skipped ? "GUEST-EXCEPTIONS pass, #PF skipped\n" : "GUEST-EXCEPTIONS pass\n");
-	if (n == 1) {
+	if (n == 1 || n == 3 || n == 4) {
 		printf("GUEST-EXC-UNCAUGHT eip=0x%08x\n", (unsigned)(uintptr_t)uncaught_ud2);
+		if (n > 1) /* the report on the console printf was given */
+			console_set(n == 3 ? console_hc : console_debugcon);
 		__asm__ volatile("call uncaught_ud2" : : : "memory");
 	} else if (n == 2 && !(why = paging_on())) {
 		printf("GUEST-EXC-UNCAUGHT eip=0x%08x cr2=0x%08x\n",

@@ -329,22 +329,30 @@ t_exceptions() {
 check "exceptions: #DE, #UD, #GP (selector, MSR), #PF caught with vector, error, EIP, CR2; as QEMU's" \
 	t_exceptions
 
-# An exception nobody catches: the kit's reporter names it in one line and ends the run with
-# status ((0x40 + vector) << 1) | 1 through isa-debug-exit, or HC_EXIT without it (and QEMU's
-# run says the same); #PF with CR2, where paging can be turned on.
-exc_uncaught() { # exc_uncaught OUT VECTOR NAME: the reporter's line at the guest's address
+# An exception nobody catches: the kit's reporter names it in one line, on the console printf
+# was given (COM1, HC_PUTS, debugcon), and ends the run with status ((0x40 + vector) << 1) | 1
+# through isa-debug-exit, or HC_EXIT without it (QEMU's run says the same); #PF with CR2,
+# where paging can be turned on.
+exc_uncaught() { # exc_uncaught OUT VECTOR NAME [REPORT]: the reporter's line (REPORT's last)
 	local eip cr2 want
 	eip=$(sed -n 's/^GUEST-EXC-UNCAUGHT eip=\(0x[0-9a-f]*\).*/\1/p' "$1")
 	cr2=$(sed -n 's/^GUEST-EXC-UNCAUGHT .* cr2=\(0x[0-9a-f]*\).*/ cr2=\1/p' "$1")
 	want="GUEST-EXCEPTION vector=$2 ($3) error=0x0 eip=$eip$cr2"
-	[ -n "$eip" ] && [ "$(tr -d '\r' <"$1" | tail -1)" = "$want" ] ||
-		{ echo "# $1: the last line is not $want" >>"$T/err"; return 1; }
+	[ -n "$eip" ] && [ "$(tr -d '\r' <"${4:-$1}" | tail -1)" = "$want" ] ||
+		{ echo "# ${4:-$1}: the last line is not $want" >>"$T/err"; return 1; }
 }
 t_exc_uncaught() {
 	run "uncaught #UD" 141 --kernel "$GUEST" --debug-exit on --cmdline "action=exceptions n=1" &&
 		exc_uncaught "$T/out" 6 "#UD" &&
 		run "uncaught #UD, HC_EXIT" 141 --kernel "$GUEST" --cmdline "action=exceptions n=1" &&
 		exc_uncaught "$T/out" 6 "#UD" || return 1
+	# the report on the console printf was given: HC_PUTS (our stdout), debugcon
+	run "uncaught #UD, HC_PUTS" 141 --kernel "$GUEST" --serial "file:$T/u.log" \
+		--cmdline "action=exceptions n=3" && exc_uncaught "$T/u.log" 6 "#UD" "$T/out" &&
+		! grep -q "GUEST-EXCEPTION " "$T/u.log" &&
+		run "uncaught #UD, debugcon" 141 --kernel "$GUEST" --debugcon "file:$T/u.dc" \
+			--cmdline "action=exceptions n=4" && exc_uncaught "$T/out" 6 "#UD" "$T/u.dc" &&
+		! has "GUEST-EXCEPTION " || return 1
 	qrun "uncaught #UD" -append "action=exceptions n=1"
 	[ "$(cat "$T/q.st")" = 141 ] && exc_uncaught "$T/q.out" 6 "#UD" || return 1
 	if on_kvm_pvm && run "uncaught #PF" 5 --kernel "$GUEST" --debug-exit on \
