@@ -38,6 +38,10 @@
  *   boot-timer  the boot timer's two conventions: port 0x80 codes (Cloud Hypervisor's
  *             debug port; only 0x41 and 0x62), then Firecracker's byte 123, after a
  *             wrong-width and a wrong-value write that must not count
+ *   exceptions  raise #DE, #UD, #GP (a selector, an MSR) and #PF (32-bit paging) and check
+ *             what the kit's exc_expect caught; isa-debug-exit 0 if all is right. n=1 and
+ *             n=2 then raise a #UD or #PF nobody catches: the kit's reporter ends the run
+ *             (n=3, 4: the #UD reported through HC_PUTS, debugcon)
  */
 /* Header-only, so a freestanding guest may use them: byte order, fw_cfg's keys and sizes. */
 #include "../../base/layout.h"
@@ -742,6 +746,212 @@ static void do_boot_timer(void)
 	mark[0] = 123;
 }
 
+/* --- exceptions: raised, caught with the kit's exc_expect, checked ----------------------- */
+
+#define MSR_NON_EXISTENT 0x474f4f00 /* KVM's selftests' (userspace_msr_exit_test.c): no MSR */
+#define SEL_PAST_GDT	 0xfff8	    /* GDT index 8191: past any boot GDT's limit */
+#define VEC_DE		 0
+#define VEC_UD		 6
+#define VEC_GP		 13
+#define VEC_PF		 14
+#define CR0_WP		 (1u << 16)
+#define CR0_PG		 (1u << 31)
+#define CR4_PAE		 (1u << 5)
+#define PTE_P		 0x1 /* SDM vol. 3, 4.3 table 4-6 */
+#define PTE_W		 0x2
+#define PF_P		 0x1 /* the #PF error code, SDM vol. 3, 4.7 */
+#define PF_W		 0x2
+
+static char exc_first[96]; /* the first failed check */
+
+static void __attribute__((format(printf, 1, 2))) exc_fail(const char *fmt, ...)
+{
+	char why[96];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	printf("GUEST-EXC-FAIL %s\n", why);
+	if (!exc_first[0])
+		memcpy(exc_first, why, sizeof(why));
+}
+
+/* One line of what arrived; a failed check names itself and what it wanted. */
+static void exc_check(const char *name, const struct exc_info *e, uint32_t vec, uint32_t err,
+		      uint32_t cr2)
+{
+	if (!e->caught) {
+		printf("GUEST-EXC %s none\n", name);
+		exc_fail("%s: no exception", name);
+		return;
+	}
+	printf("GUEST-EXC %s vector=%u error=0x%x eip=0x%08x cr2=0x%08x\n", name,
+	       (unsigned)e->vector, (unsigned)e->error, (unsigned)e->eip, (unsigned)e->cr2);
+	if (e->vector != vec)
+		exc_fail("%s: vector %u, wanted %u", name, (unsigned)e->vector, (unsigned)vec);
+	else if (e->error != err)
+		exc_fail("%s: error code 0x%x, wanted 0x%x", name, (unsigned)e->error,
+			 (unsigned)err);
+	else if (e->eip != e->at)
+		exc_fail("%s: eip 0x%08x, wanted the instruction's 0x%08x", name, (unsigned)e->eip,
+			 (unsigned)e->at);
+	else if (e->cr2 != cr2)
+		exc_fail("%s: cr2 0x%08x, wanted 0x%08x", name, (unsigned)e->cr2, (unsigned)cr2);
+}
+
+static void exc_faults(void)
+{
+	struct exc_info e;
+	uint32_t a = 1, d = 0, zero = 0;
+
+	exc_expect(&e);
+	__asm__ volatile(EXC_AT "divl %2" EXC_RESUME
+			 : "+a"(a), "+d"(d)
+			 : "r"(zero)
+			 : "memory", "cc");
+	exc_check("#DE-divide-by-zero", &e, VEC_DE, 0, 0);
+	exc_expect(&e);
+	__asm__ volatile(EXC_AT "ud2" EXC_RESUME : : : "memory");
+	exc_check("#UD-ud2", &e, VEC_UD, 0, 0);
+	/* a selector past the GDT's limit: #GP with the selector (SDM vol. 3, 6.13) */
+	exc_expect(&e);
+	__asm__ volatile(EXC_AT "mov %0, %%ds" EXC_RESUME : : "r"(SEL_PAST_GDT) : "memory");
+	exc_check("#GP-selector-past-gdt", &e, VEC_GP, SEL_PAST_GDT, 0);
+	/* no such MSR: KVM's RDMSR handling injects #GP(0) */
+	exc_expect(&e);
+	__asm__ volatile(EXC_AT "rdmsr" EXC_RESUME
+			 : "=a"(a), "=d"(d)
+			 : "c"(MSR_NON_EXISTENT)
+			 : "memory");
+	exc_check("#GP-rdmsr-none", &e, VEC_GP, 0, 0);
+}
+
+/* 32-bit paging's two levels (SDM vol. 3, 4.3): the first 4 MiB identity-mapped but two pages */
+static uint32_t pf_pd[1024] __attribute__((aligned(4096)));
+static uint32_t pf_pt[1024] __attribute__((aligned(4096)));
+static uint8_t pf_pages[2][4096] __attribute__((aligned(4096))); /* not present, read-only */
+
+/*
+ * Paging on, with CR0.WP (a kernel's write to a read-only page faults too): 0, or why not.
+ * kvm_pvm refuses CR0.PG outside long mode with #GP(0) (32-bit and PAE paging alike); the
+ * catch around the MOV turns that into a reason rather than the end of the run.
+ */
+static const char *paging_on(void)
+{
+	static char why[64];
+	struct exc_info e;
+	uint32_t cr0, cr4;
+
+	if ((uintptr_t)(guest_stack + GUEST_STACK_SIZE) > 0x400000 ||
+	    (uintptr_t)(pf_pages + 2) > 0x400000)
+		return "the image is past the 4 MiB mapped";
+	for (uint32_t i = 0; i < 1024; i++)
+		pf_pt[i] = i << 12 | PTE_P | PTE_W;
+	pf_pt[(uintptr_t)pf_pages[0] >> 12] = 0;
+	pf_pt[(uintptr_t)pf_pages[1] >> 12] &= ~PTE_W;
+	memset(pf_pd, 0, sizeof(pf_pd));
+	pf_pd[0] = (uint32_t)(uintptr_t)pf_pt | PTE_P | PTE_W;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4 & ~CR4_PAE)); /* 32-bit paging, not PAE */
+	__asm__ volatile("mov %0, %%cr3" : : "r"(pf_pd) : "memory");
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	exc_expect(&e);
+	__asm__ volatile(EXC_AT "mov %0, %%cr0" EXC_RESUME
+			 :
+			 : "r"(cr0 | CR0_PG | CR0_WP)
+			 : "memory");
+	if (!e.caught)
+		return 0;
+	snprintf(why, sizeof(why), "CR0.PG=1 raised vector %u error 0x%x", (unsigned)e.vector,
+		 (unsigned)e.error);
+	return why;
+}
+
+static void paging_off(void)
+{
+	uint32_t cr0;
+
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0 & ~CR0_PG) : "memory");
+}
+
+/*
+ * #PF: CR2 the address, the error code's P and W/R bits as the access and the page say.
+ * 1 if paging could not be turned on (a skip, which the verdict says).
+ */
+static int exc_page_faults(void)
+{
+	uint8_t *np = pf_pages[0] + 0x123, *ro = pf_pages[1] + 0x456;
+	const char *why;
+	struct exc_info e;
+	uint32_t v;
+
+	if ((why = paging_on())) {
+		printf("GUEST-EXC-SKIP #PF: %s\n", why);
+		return 1;
+	}
+	exc_expect(&e);
+	__asm__ volatile(EXC_AT "movzbl (%1), %0" EXC_RESUME : "=r"(v) : "r"(np) : "memory");
+	exc_check("#PF-read-not-present", &e, VEC_PF, 0, (uintptr_t)np);
+	exc_expect(&e);
+	__asm__ volatile(EXC_AT "movb $1, (%0)" EXC_RESUME : : "r"(np) : "memory");
+	exc_check("#PF-write-not-present", &e, VEC_PF, PF_W, (uintptr_t)np);
+	exc_expect(&e);
+	__asm__ volatile(EXC_AT "movb $1, (%0)" EXC_RESUME : : "r"(ro) : "memory");
+	exc_check("#PF-write-read-only", &e, VEC_PF, PF_P | PF_W, (uintptr_t)ro);
+	exc_expect(&e);
+	__asm__ volatile(EXC_AT "movzbl (%1), %0" EXC_RESUME : "=r"(v) : "r"(ro) : "memory");
+	printf("GUEST-EXC read-read-only %s\n", e.caught ? "faulted" : "none");
+	if (e.caught)
+		exc_fail("#PF-read-read-only: vector %u, wanted none", (unsigned)e.vector);
+	paging_off();
+	return 0;
+}
+
+/* Called, never returning: the kit's reporter ends the run (the uncaught cases, n=1 and 2). */
+__asm__(".text\n"
+	"uncaught_ud2: ud2\n"
+	"uncaught_load: movzbl (%eax), %eax\n"
+	"ret\n");
+extern char uncaught_ud2[], uncaught_load[];
+
+/*
+ * The exceptions a guest raises, caught and checked (vector, error code, EIP, CR2), then
+ * isa-debug-exit 0 ("pass"), 1 (the first failed check named) or 2 (a pass with #PF
+ * skipped: no paging). n=1: then a #UD nobody catches, n=2 a #PF, which the kit's reporter
+ * must name and end the run with; n=3 and 4: the #UD, reported on printf's HC_PUTS or debugcon
+ * console.
+ */
+static void do_exceptions(uint64_t n)
+{
+	const char *why;
+	int skipped;
+
+	exc_faults();
+	skipped = exc_page_faults();
+	if (exc_first[0]) {
+		printf("GUEST-EXCEPTIONS FAIL %s\n", exc_first);
+		outl(0xf4, 1);
+		return;
+	}
+	printf(skipped ? "GUEST-EXCEPTIONS pass, #PF skipped\n" : "GUEST-EXCEPTIONS pass\n");
+	if (n == 1 || n == 3 || n == 4) {
+		printf("GUEST-EXC-UNCAUGHT eip=0x%08x\n", (unsigned)(uintptr_t)uncaught_ud2);
+		if (n > 1) /* the report on the console printf was given */
+			console_set(n == 3 ? console_hc : console_debugcon);
+		__asm__ volatile("call uncaught_ud2" : : : "memory");
+	} else if (n == 2 && !(why = paging_on())) {
+		printf("GUEST-EXC-UNCAUGHT eip=0x%08x cr2=0x%08x\n",
+		       (unsigned)(uintptr_t)uncaught_load, (unsigned)(uintptr_t)pf_pages[0]);
+		__asm__ volatile("call uncaught_load" : : "a"(pf_pages[0]) : "memory");
+	} else if (n == 2) {
+		printf("GUEST-EXC-SKIP uncaught #PF: %s\n", why);
+		skipped = 1;
+	}
+	outl(0xf4, skipped ? 2 : 0);
+}
+
 void guest_main(struct hvm_start_info *si)
 {
 	const char *action = cmdline_arg(si, "action");
@@ -792,6 +1002,8 @@ void guest_main(struct hvm_start_info *si)
 		do_pit_irq();
 	else if (streq(action, "boot-timer"))
 		do_boot_timer();
+	else if (streq(action, "exceptions"))
+		do_exceptions(n);
 	else
 		serial_puts("GUEST-UNKNOWN-ACTION\n");
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The bare-metal guest kit: port I/O, the COM1 UART, the start_info the VMM
- * passes, the 8259s and the CMOS, hypercalls, string functions, and the ACPI power
- * registers to end a run. Entries: start.S (PVH), mbstart.S (multiboot v1).
+ * passes, the 8259s and the CMOS, hypercalls, string functions and printf, and the ACPI
+ * power registers to end a run. Entries: start.S (PVH), mbstart.S (multiboot v1).
+ * docs/guest-kit.md describes it.
  */
 #ifndef GUEST_KIT_H
 #define GUEST_KIT_H
@@ -11,6 +12,7 @@
 #define GUEST_STACK_SIZE 16384
 
 #ifndef __ASSEMBLER__
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -70,10 +72,38 @@ void vec_handle(int vec, vec_fn fn);	 /* fn runs for vec (no EOI: the handler's 
 extern volatile uint32_t vec_count[256]; /* each vector's arrivals, handled or not */
 
 /*
+ * Exceptions (exc.c). exc_init, which both entries call before main, loads the IDT, moves
+ * the 8259s off vectors 0-31 (pic_init) and gives those to a reporter: one line, "GUEST-EXCEPTION
+ *vector=N (#XX) error=0x.. eip=0x..", " cr2=0x.." for a #PF, then the run ends with
+ *isa-debug-exit's (or HC_EXIT's) status (v << 1) | 1, v = EXC_EXIT_BASE + N. vec_handle(N, fn)
+ *replaces it for vector N.
+ *
+ * A test expects one fault at one instruction:
+ *	exc_expect(&e);
+ *	__asm__ volatile(EXC_AT "ud2" EXC_RESUME : outputs : inputs : "memory");
+ * A fault at that instruction (whatever its vector) fills e (caught = 1) and execution goes
+ * on after it, the registers as the fault left them; the instruction must be the first in
+ * EXC_AT's string, since e.at is its address.
+ */
+#define EXC_EXIT_BASE 0x40
+#define EXC_AT	      "movl $8801f, exc_fault_eip\n\tmovl $8802f, exc_resume_eip\n8801:\t"
+#define EXC_RESUME    "\n8802:\tmovl $0, exc_fault_eip\n"
+struct exc_info {
+	uint32_t vector, error, eip, cr2; /* cr2 for a #PF, else 0 */
+	uint32_t at;			  /* the expected instruction's address */
+	int caught;
+};
+void exc_init(void);
+void exc_expect(struct exc_info *e);
+void exc_report(struct kit_frame *f) __attribute__((noreturn));
+extern uint32_t exc_fault_eip, exc_resume_eip;
+
+/*
  * Interrupts through the two 8259s (pic.c), which the VMM's LINT0 passes on as ExtINT:
  * IRQ n is vector 0x20 + n.
  */
 typedef void (*irq_fn)(int irq);
+void pic_init(void);		     /* both PICs remapped and masked (exc_init does it) */
 void irq_init(void);		     /* the IDT, both PICs remapped and masked */
 void irq_handle(int irq, irq_fn fn); /* fn runs for irq, then the EOI; irq unmasked */
 uint8_t cmos_read(uint8_t index);
@@ -96,6 +126,20 @@ uint64_t parse_u64(const char *s);
 int hc_call(int call, void *block);
 void hc_puts(const char *s);
 void hc_exit(uint32_t status);
+
+/*
+ * printf.c: formatted output (C11 7.21.6), the conversions d i u x X p s c %, the length
+ * modifiers hh h l ll z, width and precision, the flags '-' and '0'. printf writes to the
+ * console set last: COM1 as serial_puts does, QEMU's debugcon port, or HC_PUTS.
+ */
+typedef void (*console_fn)(const char *s, size_t n);
+void console_set(console_fn fn);		/* 0: back to console_com1 */
+void console_com1(const char *s, size_t n);	/* kit.c: "\n" as "\r\n", as serial_puts */
+void console_debugcon(const char *s, size_t n); /* kit.c: port 0xe9, byte for byte */
+void console_hc(const char *s, size_t n);	/* hypercall.c: the VMM's standard output */
+int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(__printf__, 3, 4)));
+int printf(const char *fmt, ...) __attribute__((format(__printf__, 1, 2)));
 
 /* string.c: the C library's string functions, as the C standard defines them. */
 void *memset(void *d, int c, size_t n);
