@@ -35,6 +35,8 @@
  *             channel 0 set to its fastest rate meanwhile
  *   pit-irq   channel 0 at 100 Hz for 200 ms of host time with interrupts on: how many
  *             IRQ 0s came in through IOAPIC pin 2 (where the MADT puts ISA IRQ 0) and pin 0
+ *   flood     print numbered lines on COM1 for ever (waiting on LSR.THRE, as a driver
+ *             does): the VMM must stay responsive however slowly its console is read
  *   boot-timer  the boot timer's two conventions: port 0x80 codes (Cloud Hypervisor's
  *             debug port; only 0x41 and 0x62), then Firecracker's byte 123, after a
  *             wrong-width and a wrong-value write that must not count
@@ -1002,6 +1004,9 @@ void guest_main(struct hvm_start_info *si)
 		do_pit_irq();
 	else if (streq(action, "boot-timer"))
 		do_boot_timer();
+	else if (streq(action, "flood"))
+		for (uint32_t i = 0;; i++)
+			printf("GUEST-FLOOD %u the quick brown fox jumps over the lazy dog\n", i);
 	else if (streq(action, "exceptions"))
 		do_exceptions(n);
 	else
