@@ -586,14 +586,6 @@ static void do_rtc(void)
 #define PORT_61	 0x61
 #define P61_OUT2 0x20
 
-static uint64_t host_ns(void)
-{
-	struct hc_time t = {0};
-
-	hc_call(HC_TIME, &t);
-	return t.monotonic_ns;
-}
-
 /* Channel 2 in mode 0, LSB then MSB, gate 2 up and the speaker off (tsc.c's sequence). */
 static void pit_ch2_start(uint16_t count)
 {
@@ -606,11 +598,11 @@ static void pit_ch2_start(uint16_t count)
 /* The counter latch command, then LSB and MSB; *at is the host's time around it. */
 static uint16_t pit_ch2_latch(uint64_t *at)
 {
-	uint64_t before = host_ns(), after;
+	uint64_t before = hc_monotonic_ns(), after;
 	uint8_t lo;
 
 	outb(PIT_CMD, 0x80);
-	after = host_ns();
+	after = hc_monotonic_ns();
 	lo = inb(PIT_CH2);
 	*at = before + (after - before) / 2;
 	return (uint16_t)(lo | inb(PIT_CH2) << 8);
@@ -631,7 +623,7 @@ static void do_pit(uint64_t ms)
 	pit_ch2_start(0xffff);
 	c0 = pit_ch2_latch(&t0);
 	end = t0 + ms * 1000000;
-	while (host_ns() < end)
+	while (hc_monotonic_ns() < end)
 		;
 	c1 = pit_ch2_latch(&t1);
 	serial_puts("GUEST-PIT-TICKS ");
@@ -640,11 +632,11 @@ static void do_pit(uint64_t ms)
 	serial_putu((uint32_t)(t1 - t0));
 	serial_puts("\n");
 	/* pit_calibrate_tsc: 10 ms of count, then poll OUT2 */
-	t0 = host_ns();
+	t0 = hc_monotonic_ns();
 	pit_ch2_start(11932);
-	while (!(inb(PORT_61) & P61_OUT2) && host_ns() - t0 < 1000000000ULL)
+	while (!(inb(PORT_61) & P61_OUT2) && hc_monotonic_ns() - t0 < 1000000000ULL)
 		;
-	t1 = host_ns();
+	t1 = hc_monotonic_ns();
 	serial_puts("GUEST-PIT-OUT2-NS ");
 	serial_putu((uint32_t)(t1 - t0));
 	serial_puts("\n");
@@ -652,31 +644,13 @@ static void do_pit(uint64_t ms)
 
 /* --- IRQ 0 through the IOAPIC: an IDT, the LAPIC on, pins 0 and 2 unmasked ------------- */
 
-#define LAPIC_BASE  0xfee00000u
-#define LAPIC_SVR   0xf0
-#define LAPIC_TPR   0x80
-#define LAPIC_EOI   0xb0
-#define IOAPIC_BASE 0xfec00000u
-#define VEC_PIN0    0x30
-#define VEC_PIN2    0x32
+#define VEC_PIN0 0x30
+#define VEC_PIN2 0x32
 
-static void lapic_eoi(struct kit_frame *f)
+static void eoi(struct kit_frame *f)
 {
 	(void)f;
-	*(volatile uint32_t *)(uintptr_t)(LAPIC_BASE + LAPIC_EOI) = 0;
-}
-
-static void mmio_write(uint32_t addr, uint32_t v)
-{
-	*(volatile uint32_t *)(uintptr_t)addr = v;
-}
-
-static void ioapic_route(int pin, uint8_t vec)
-{
-	mmio_write(IOAPIC_BASE, 0x10 + 2 * pin + 1);
-	mmio_write(IOAPIC_BASE + 0x10, 0); /* destination APIC ID 0 */
-	mmio_write(IOAPIC_BASE, 0x10 + 2 * pin);
-	mmio_write(IOAPIC_BASE + 0x10, vec); /* fixed, physical, edge, high, unmasked */
+	lapic_eoi();
 }
 
 static void do_pit_irq(void)
@@ -685,18 +659,17 @@ static void do_pit_irq(void)
 	uint64_t end;
 
 	idt_init();
-	vec_handle(VEC_PIN0, lapic_eoi);
-	vec_handle(VEC_PIN2, lapic_eoi);
-	mmio_write(LAPIC_BASE + LAPIC_SVR, 0x1ff);
-	mmio_write(LAPIC_BASE + LAPIC_TPR, 0);
-	ioapic_route(0, VEC_PIN0);
-	ioapic_route(2, VEC_PIN2);
+	vec_handle(VEC_PIN0, eoi);
+	vec_handle(VEC_PIN2, eoi);
+	lapic_enable();
+	ioapic_route(0, VEC_PIN0, 0, lapic_id());
+	ioapic_route(2, VEC_PIN2, 0, lapic_id());
 	outb(PIT_CMD, 0x34); /* channel 0, mode 2, 11932: 100 Hz */
 	outb(0x40, 11932 & 0xff);
 	outb(0x40, 11932 >> 8);
-	end = host_ns() + 200000000;
+	end = hc_monotonic_ns() + 200000000;
 	__asm__ volatile("sti");
-	while (host_ns() < end)
+	while (hc_monotonic_ns() < end)
 		;
 	__asm__ volatile("cli");
 	serial_puts("GUEST-PIT-IRQ pin0=");

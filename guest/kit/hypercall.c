@@ -29,3 +29,12 @@ void hc_exit(uint32_t status)
 
 	hc_call(HC_EXIT, &a);
 }
+
+/* The host's CLOCK_MONOTONIC through HC_TIME: the clock the timer tests measure against. */
+uint64_t hc_monotonic_ns(void)
+{
+	struct hc_time t = {0};
+
+	hc_call(HC_TIME, &t);
+	return t.monotonic_ns;
+}
