@@ -27,7 +27,8 @@
  *             arch-local selector bits), one value each, to compare with QEMU's
  *   rtc       read the CMOS clock as Linux's mc146818_get_time does and print it (and its
  *             seconds since 1970, as UTC), then count the 64 Hz periodic interrupts (IRQ 8
- *             through the 8259s) between two update-ended interrupts: one second's worth;
+ *             through the 8259s) between two update-ended interrupts: one second's worth,
+ *             and how long that second was by the host's clock (HC_TIME; 0 under QEMU);
  *             ends through isa-debug-exit (status 1; --debug-exit on), so QEMU's run ends too
  *   pit       count PIT channel 2 against the host's clock (HC_TIME), programmed through
  *             port 0x61 as Linux's TSC calibration does: the ticks from 0xffff over n ms
@@ -35,6 +36,8 @@
  *             channel 0 set to its fastest rate meanwhile
  *   pit-irq   channel 0 at 100 Hz for 200 ms of host time with interrupts on: how many
  *             IRQ 0s came in through IOAPIC pin 2 (where the MADT puts ISA IRQ 0) and pin 0
+ *   lapic-timer  the LAPIC timer against the host's clock: its count's rate at divide 1
+ *             and 16, one one-shot interrupt, 300 ms of periodic ones at 250 Hz
  */
 /* Header-only, so a freestanding guest may use them: byte order, fw_cfg's keys and sizes. */
 #include "../../base/le.h"
@@ -507,6 +510,7 @@ static uint32_t epoch(unsigned y, unsigned mo, unsigned d, unsigned h, unsigned 
 }
 
 static volatile uint32_t rtc_irqs, rtc_pf, rtc_uf, rtc_pf_at_uf[2];
+static volatile uint64_t rtc_ns_at_uf[2]; /* the host's clock: how long the chip's second is */
 
 /* IRQ 8: register C says why, and reading it is the acknowledgement. */
 static void rtc_irq(int irq)
@@ -517,8 +521,10 @@ static void rtc_irq(int irq)
 	rtc_irqs++;
 	if (c & RTC_PF)
 		rtc_pf++;
-	if ((c & RTC_UF) && rtc_uf < 2)
+	if ((c & RTC_UF) && rtc_uf < 2) {
+		rtc_ns_at_uf[rtc_uf] = hc_monotonic_ns();
 		rtc_pf_at_uf[rtc_uf++] = rtc_pf;
+	}
 }
 
 static void do_rtc(void)
@@ -577,7 +583,9 @@ static void do_rtc(void)
 	serial_putu(rtc_pf_at_uf[1] - rtc_pf_at_uf[0]);
 	serial_puts(" per second, ");
 	serial_putu(rtc_irqs);
-	serial_puts(" interrupts\n");
+	serial_puts(" interrupts\nGUEST-RTC-SECOND-NS ");
+	serial_putu((uint32_t)(rtc_ns_at_uf[1] - rtc_ns_at_uf[0]));
+	serial_puts("\n");
 	outl(0xf4, 0);
 }
 
@@ -683,6 +691,93 @@ static void do_pit_irq(void)
 	serial_puts("\n");
 }
 
+/*
+ * --- The LAPIC timer against the host's clock ------------------------------------------
+ * KVM's LAPIC timer counts a 1 GHz bus clock (arch/x86/kvm/lapic.h: APIC_BUS_CYCLE_NS_DEFAULT
+ * 1; the VMM does not change it with KVM_CAP_X86_APIC_BUS_CYCLES_NS). The guest reports what
+ * it measured and the test divides: "GUEST-LAPIC-TIMER-TICKS div ticks ns" for a masked
+ * one-shot count read twice LAPIC_TICK_MS apart, then one one-shot interrupt, then the
+ * periodic interrupts in LAPIC_PERIODIC_MS.
+ */
+#define VEC_LAPIC_TIMER	   0x40
+#define LAPIC_TICK_MS	   50
+#define LAPIC_PERIODIC_MS  300
+#define LAPIC_PERIODIC_DIV 16
+#define LAPIC_PERIODIC_CNT 250000 /* 1 GHz / 16 / 250000: 250 Hz */
+
+static void lapic_spin_ms(uint32_t ms)
+{
+	uint64_t end = hc_monotonic_ns() + ms * 1000000ULL;
+
+	while (hc_monotonic_ns() < end)
+		;
+}
+
+/* The current count; *at is the host's time around the read, as pit_ch2_latch's. */
+static uint32_t lapic_timer_read(uint64_t *at)
+{
+	uint64_t before = hc_monotonic_ns();
+	uint32_t c = lapic_timer_current();
+
+	*at = before + (hc_monotonic_ns() - before) / 2;
+	return c;
+}
+
+static void lapic_timer_ticks(unsigned divide)
+{
+	uint64_t t0, t1;
+	uint32_t c0, c1;
+
+	lapic_timer_start(VEC_LAPIC_TIMER, 0xffffffff, divide, 0);
+	lapic_write(LAPIC_LVT_TIMER,
+		    lapic_read(LAPIC_LVT_TIMER) | 1u << 16); /* masked: it counts */
+	c0 = lapic_timer_read(&t0);
+	lapic_spin_ms(LAPIC_TICK_MS);
+	c1 = lapic_timer_read(&t1);
+	lapic_timer_stop();
+	serial_puts("GUEST-LAPIC-TIMER-TICKS ");
+	serial_putu(divide);
+	serial_puts(" ");
+	serial_putu(c0 - c1);
+	serial_puts(" ");
+	serial_putu((uint32_t)(t1 - t0));
+	serial_puts("\n");
+}
+
+static void do_lapic_timer(void)
+{
+	uint64_t t0, t1;
+	uint32_t irqs;
+
+	idt_init();
+	vec_handle(VEC_LAPIC_TIMER, eoi);
+	lapic_enable();
+	lapic_timer_ticks(1);
+	lapic_timer_ticks(LAPIC_PERIODIC_DIV);
+	__asm__ volatile("sti");
+	lapic_timer_start(VEC_LAPIC_TIMER, 1000000, 1, 0); /* one-shot, 1 ms */
+	lapic_spin_ms(20);
+	serial_puts("GUEST-LAPIC-TIMER-ONESHOT irqs=");
+	serial_putu(vec_count[VEC_LAPIC_TIMER]);
+	serial_puts("\n");
+	irqs = vec_count[VEC_LAPIC_TIMER];
+	t0 = hc_monotonic_ns();
+	lapic_timer_start(VEC_LAPIC_TIMER, LAPIC_PERIODIC_CNT, LAPIC_PERIODIC_DIV, 1);
+	lapic_spin_ms(LAPIC_PERIODIC_MS);
+	lapic_timer_stop();
+	t1 = hc_monotonic_ns();
+	__asm__ volatile("cli");
+	serial_puts("GUEST-LAPIC-TIMER-PERIODIC div=");
+	serial_putu(LAPIC_PERIODIC_DIV);
+	serial_puts(" count=");
+	serial_putu(LAPIC_PERIODIC_CNT);
+	serial_puts(" irqs=");
+	serial_putu(vec_count[VEC_LAPIC_TIMER] - irqs);
+	serial_puts(" ns=");
+	serial_putu((uint32_t)(t1 - t0));
+	serial_puts("\n");
+}
+
 void guest_main(struct hvm_start_info *si)
 {
 	const char *action = cmdline_arg(si, "action");
@@ -731,6 +826,8 @@ void guest_main(struct hvm_start_info *si)
 		do_pit(n);
 	else if (streq(action, "pit-irq"))
 		do_pit_irq();
+	else if (streq(action, "lapic-timer"))
+		do_lapic_timer();
 	else
 		serial_puts("GUEST-UNKNOWN-ACTION\n");
 }
