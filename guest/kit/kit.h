@@ -131,6 +131,7 @@ char *strrchr(const char *s, int c);
 /*
  * The kit's errors are Linux's errno values, negated, as the hypercalls' (base/hypercall.h).
  */
+#define KIT_ENOENT    2
 #define KIT_ETIMEDOUT 110
 uint32_t lapic_read(uint32_t reg);
 void lapic_write(uint32_t reg, uint32_t v);
@@ -149,6 +150,21 @@ int lapic_send_startup(uint8_t dest, uint8_t page);
 /* IOAPIC pin to vec at the LAPIC with ID dest, edge (level 0) or level, active high. */
 void ioapic_route(int pin, uint8_t vec, int level, uint8_t dest);
 void ioapic_mask(int pin);
+
+/*
+ * --- smp.c: the other CPUs (SDM vol. 3, 8.4) ----------------------------------------------
+ * smp_cpus: how many enabled CPUs the MADT lists, their APIC IDs in apic_ids (the first max),
+ * or -KIT_ENOENT without one. smp_start_ap: INIT-SIPI-SIPI to the CPU with that APIC ID,
+ * through the real-mode trampoline at LAYOUT_AP_TRAMPOLINE (base/layout.h), which it
+ * overwrites; the AP runs fn(cpu) in 32-bit protected mode on stack_top (16-byte aligned),
+ * with the BSP's GDT and the kit's IDT, interrupts off and its LAPIC as INIT left it
+ * (software-disabled: fn calls lapic_enable). 0 once the AP runs, or -KIT_ETIMEDOUT. One AP
+ * at a time; the waits are timed by HC_TIME (hc_monotonic_ns). Every CPU shares the one
+ * IDT, its handlers and vec_count[], whose increments are not atomic: a vector that two CPUs
+ * take at once may be counted once, so give each CPU vectors of its own.
+ */
+int smp_cpus(const struct hvm_start_info *si, uint8_t *apic_ids, int max);
+int smp_start_ap(uint8_t apic_id, int cpu, void *stack_top, void (*fn)(int cpu));
 
 #endif /* __ASSEMBLER__ */
 #endif
