@@ -38,6 +38,7 @@
  *             IRQ 0s came in through IOAPIC pin 2 (where the MADT puts ISA IRQ 0) and pin 0
  *   lapic-timer  the LAPIC timer against the host's clock: its count's rate at divide 1
  *             and 16, one one-shot interrupt, 300 ms of periodic ones at 250 Hz
+ *   ioapic-mask  IRQ 0 (100 Hz) on IOAPIC pin 2, masked for 100 ms, then unmasked for 100
  */
 /* Header-only, so a freestanding guest may use them: byte order, fw_cfg's keys and sizes. */
 #include "../../base/le.h"
@@ -778,6 +779,35 @@ static void do_lapic_timer(void)
 	serial_puts("\n");
 }
 
+/*
+ * IOAPIC pin 2 (IRQ 0, channel 0 at 100 Hz) masked for 100 ms of host time, then unmasked
+ * for 100 ms: "GUEST-IOAPIC-MASK masked=N unmasked=N".
+ */
+static void do_ioapic_mask(void)
+{
+	uint32_t masked;
+
+	idt_init();
+	vec_handle(VEC_PIN2, eoi);
+	lapic_enable();
+	ioapic_route(2, VEC_PIN2, 0, lapic_id());
+	ioapic_mask(2);
+	outb(PIT_CMD, 0x34);
+	outb(0x40, 11932 & 0xff);
+	outb(0x40, 11932 >> 8);
+	__asm__ volatile("sti");
+	lapic_spin_ms(100);
+	masked = vec_count[VEC_PIN2];
+	ioapic_route(2, VEC_PIN2, 0, lapic_id());
+	lapic_spin_ms(100);
+	__asm__ volatile("cli");
+	serial_puts("GUEST-IOAPIC-MASK masked=");
+	serial_putu(masked);
+	serial_puts(" unmasked=");
+	serial_putu(vec_count[VEC_PIN2] - masked);
+	serial_puts("\n");
+}
+
 void guest_main(struct hvm_start_info *si)
 {
 	const char *action = cmdline_arg(si, "action");
@@ -828,6 +858,8 @@ void guest_main(struct hvm_start_info *si)
 		do_pit_irq();
 	else if (streq(action, "lapic-timer"))
 		do_lapic_timer();
+	else if (streq(action, "ioapic-mask"))
+		do_ioapic_mask();
 	else
 		serial_puts("GUEST-UNKNOWN-ACTION\n");
 }
