@@ -11,7 +11,7 @@
 
 #define SMP_INIT_WAIT_NS  10000000ULL	/* INIT, then 10 ms (B.4) */
 #define SMP_SIPI_WAIT_NS  200000ULL	/* each STARTUP, then 200 us */
-#define SMP_ACK_WAIT_NS	  2000000000ULL /* kvm_pvm emulates the real-mode trampoline: slow */
+#define SMP_ACK_WAIT_NS	  2000000000ULL /* generous: a loaded host may not run the AP's vCPU */
 #define SMP_WAIT_MAX_POLL 2000000	/* a bound on the polls where HC_TIME gives no time */
 
 #define ACPI_HDR_LEN	   36 /* ACPI 6.5, 5.2.6: the System Description Table Header */
@@ -62,6 +62,7 @@ static void smp_tramp_place(void)
 	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
 	le_put(t + (ap_tramp_jump - ap_tramp), (uint32_t)(uintptr_t)ap_entry32, 4);
 	le_put(t + (ap_tramp_jump - ap_tramp) + 4, cs, 2);
+	__asm__ volatile("" : : : "memory"); /* all of it written before the IPIs */
 }
 
 int smp_start_ap(uint8_t apic_id, int cpu, void *stack_top, void (*fn)(int cpu))
