@@ -27,7 +27,8 @@
  *             arch-local selector bits), one value each, to compare with QEMU's
  *   rtc       read the CMOS clock as Linux's mc146818_get_time does and print it (and its
  *             seconds since 1970, as UTC), then count the 64 Hz periodic interrupts (IRQ 8
- *             through the 8259s) between two update-ended interrupts: one second's worth;
+ *             through the 8259s) between two update-ended interrupts: one second's worth,
+ *             and how long that second was by the host's clock (HC_TIME; 0 under QEMU);
  *             ends through isa-debug-exit (status 1; --debug-exit on), so QEMU's run ends too
  *   pit       count PIT channel 2 against the host's clock (HC_TIME), programmed through
  *             port 0x61 as Linux's TSC calibration does: the ticks from 0xffff over n ms
@@ -44,6 +45,9 @@
  *             what the kit's exc_expect caught; isa-debug-exit 0 if all is right. n=1 and
  *             n=2 then raise a #UD or #PF nobody catches: the kit's reporter ends the run
  *             (n=3, 4: the #UD reported through HC_PUTS, debugcon)
+ *   lapic-timer  the LAPIC timer against the host's clock: its count's rate at divide 1
+ *             and 16, one one-shot interrupt, 300 ms of periodic ones at 250 Hz
+ *   ioapic-mask  IRQ 0 (100 Hz) on IOAPIC pin 2, masked for 100 ms, then unmasked for 100
  */
 /* Header-only, so a freestanding guest may use them: byte order, fw_cfg's keys and sizes. */
 #include "../../base/layout.h"
@@ -518,6 +522,7 @@ static uint32_t epoch(unsigned y, unsigned mo, unsigned d, unsigned h, unsigned 
 }
 
 static volatile uint32_t rtc_irqs, rtc_pf, rtc_uf, rtc_pf_at_uf[2];
+static volatile uint64_t rtc_ns_at_uf[2]; /* the host's clock: how long the chip's second is */
 
 /* IRQ 8: register C says why, and reading it is the acknowledgement. */
 static void rtc_irq(int irq)
@@ -528,8 +533,10 @@ static void rtc_irq(int irq)
 	rtc_irqs++;
 	if (c & RTC_PF)
 		rtc_pf++;
-	if ((c & RTC_UF) && rtc_uf < 2)
+	if ((c & RTC_UF) && rtc_uf < 2) {
+		rtc_ns_at_uf[rtc_uf] = hc_monotonic_ns();
 		rtc_pf_at_uf[rtc_uf++] = rtc_pf;
+	}
 }
 
 static void do_rtc(void)
@@ -588,7 +595,9 @@ static void do_rtc(void)
 	serial_putu(rtc_pf_at_uf[1] - rtc_pf_at_uf[0]);
 	serial_puts(" per second, ");
 	serial_putu(rtc_irqs);
-	serial_puts(" interrupts\n");
+	serial_puts(" interrupts\nGUEST-RTC-SECOND-NS ");
+	serial_putu((uint32_t)(rtc_ns_at_uf[1] - rtc_ns_at_uf[0]));
+	serial_puts("\n");
 	outl(0xf4, 0);
 }
 
@@ -596,14 +605,6 @@ static void do_rtc(void)
 #define PIT_CMD	 0x43
 #define PORT_61	 0x61
 #define P61_OUT2 0x20
-
-static uint64_t host_ns(void)
-{
-	struct hc_time t = {0};
-
-	hc_call(HC_TIME, &t);
-	return t.monotonic_ns;
-}
 
 /* Channel 2 in mode 0, LSB then MSB, gate 2 up and the speaker off (tsc.c's sequence). */
 static void pit_ch2_start(uint16_t count)
@@ -621,11 +622,11 @@ static void pit_ch2_start(uint16_t count)
  */
 static uint16_t pit_ch2_latch(uint64_t *at, uint64_t *slack)
 {
-	uint64_t before = host_ns(), after;
+	uint64_t before = hc_monotonic_ns(), after;
 	uint8_t lo;
 
 	outb(PIT_CMD, 0x80);
-	after = host_ns();
+	after = hc_monotonic_ns();
 	lo = inb(PIT_CH2);
 	*at = before + (after - before) / 2;
 	*slack = (after - before) / 2;
@@ -650,7 +651,7 @@ static void do_pit(uint64_t ms)
 	pit_ch2_start(0xffff);
 	c0 = pit_ch2_latch(&t0, &s0);
 	end = t0 + ms * 1000000;
-	while (host_ns() < end)
+	while (hc_monotonic_ns() < end)
 		;
 	c1 = pit_ch2_latch(&t1, &s1);
 	serial_puts("GUEST-PIT-TICKS ");
@@ -661,11 +662,11 @@ static void do_pit(uint64_t ms)
 	serial_putu((uint32_t)(s0 + s1));
 	serial_puts("\n");
 	/* pit_calibrate_tsc: 10 ms of count, then poll OUT2 */
-	t0 = host_ns();
+	t0 = hc_monotonic_ns();
 	pit_ch2_start(11932);
-	while (!(inb(PORT_61) & P61_OUT2) && host_ns() - t0 < 1000000000ULL)
+	while (!(inb(PORT_61) & P61_OUT2) && hc_monotonic_ns() - t0 < 1000000000ULL)
 		;
-	t1 = host_ns();
+	t1 = hc_monotonic_ns();
 	serial_puts("GUEST-PIT-OUT2-NS ");
 	serial_putu((uint32_t)(t1 - t0));
 	serial_puts("\n");
@@ -673,31 +674,13 @@ static void do_pit(uint64_t ms)
 
 /* --- IRQ 0 through the IOAPIC: an IDT, the LAPIC on, pins 0 and 2 unmasked ------------- */
 
-#define LAPIC_BASE  0xfee00000u
-#define LAPIC_SVR   0xf0
-#define LAPIC_TPR   0x80
-#define LAPIC_EOI   0xb0
-#define IOAPIC_BASE 0xfec00000u
-#define VEC_PIN0    0x30
-#define VEC_PIN2    0x32
+#define VEC_PIN0 0x30
+#define VEC_PIN2 0x32
 
-static void lapic_eoi(struct kit_frame *f)
+static void eoi(struct kit_frame *f)
 {
 	(void)f;
-	*(volatile uint32_t *)(uintptr_t)(LAPIC_BASE + LAPIC_EOI) = 0;
-}
-
-static void mmio_write(uint32_t addr, uint32_t v)
-{
-	*(volatile uint32_t *)(uintptr_t)addr = v;
-}
-
-static void ioapic_route(int pin, uint8_t vec)
-{
-	mmio_write(IOAPIC_BASE, 0x10 + 2 * pin + 1);
-	mmio_write(IOAPIC_BASE + 0x10, 0); /* destination APIC ID 0 */
-	mmio_write(IOAPIC_BASE, 0x10 + 2 * pin);
-	mmio_write(IOAPIC_BASE + 0x10, vec); /* fixed, physical, edge, high, unmasked */
+	lapic_eoi();
 }
 
 static void do_pit_irq(void)
@@ -706,18 +689,17 @@ static void do_pit_irq(void)
 	uint64_t end;
 
 	idt_init();
-	vec_handle(VEC_PIN0, lapic_eoi);
-	vec_handle(VEC_PIN2, lapic_eoi);
-	mmio_write(LAPIC_BASE + LAPIC_SVR, 0x1ff);
-	mmio_write(LAPIC_BASE + LAPIC_TPR, 0);
-	ioapic_route(0, VEC_PIN0);
-	ioapic_route(2, VEC_PIN2);
+	vec_handle(VEC_PIN0, eoi);
+	vec_handle(VEC_PIN2, eoi);
+	lapic_enable();
+	ioapic_route(0, VEC_PIN0, 0, lapic_id());
+	ioapic_route(2, VEC_PIN2, 0, lapic_id());
 	outb(PIT_CMD, 0x34); /* channel 0, mode 2, 11932: 100 Hz */
 	outb(0x40, 11932 & 0xff);
 	outb(0x40, 11932 >> 8);
-	end = host_ns() + 200000000;
+	end = hc_monotonic_ns() + 200000000;
 	__asm__ volatile("sti");
-	while (host_ns() < end)
+	while (hc_monotonic_ns() < end)
 		;
 	__asm__ volatile("cli");
 	serial_puts("GUEST-PIT-IRQ pin0=");
@@ -954,6 +936,122 @@ static void do_exceptions(uint64_t n)
 	outl(0xf4, skipped ? 2 : 0);
 }
 
+/*
+ * --- The LAPIC timer against the host's clock ------------------------------------------
+ * KVM's LAPIC timer counts a 1 GHz bus clock (arch/x86/kvm/lapic.h: APIC_BUS_CYCLE_NS_DEFAULT
+ * 1; the VMM does not change it with KVM_CAP_X86_APIC_BUS_CYCLES_NS). The guest reports what
+ * it measured and the test divides: "GUEST-LAPIC-TIMER-TICKS div ticks ns" for a masked
+ * one-shot count read twice LAPIC_TICK_MS apart, then one one-shot interrupt, then the
+ * periodic interrupts in LAPIC_PERIODIC_MS.
+ */
+#define VEC_LAPIC_TIMER	   0x40
+#define LAPIC_TICK_MS	   50
+#define LAPIC_PERIODIC_MS  300
+#define LAPIC_PERIODIC_DIV 16
+#define LAPIC_PERIODIC_CNT 250000 /* 1 GHz / 16 / 250000: 250 Hz */
+
+static void lapic_spin_ms(uint32_t ms)
+{
+	uint64_t end = hc_monotonic_ns() + ms * 1000000ULL;
+
+	while (hc_monotonic_ns() < end)
+		;
+}
+
+/* The current count; *at is the host's time around the read, as pit_ch2_latch's. */
+static uint32_t lapic_timer_read(uint64_t *at)
+{
+	uint64_t before = hc_monotonic_ns();
+	uint32_t c = lapic_timer_current();
+
+	*at = before + (hc_monotonic_ns() - before) / 2;
+	return c;
+}
+
+static void lapic_timer_ticks(unsigned divide)
+{
+	uint64_t t0, t1;
+	uint32_t c0, c1;
+
+	lapic_timer_start(VEC_LAPIC_TIMER, 0xffffffff, divide, 0);
+	lapic_write(LAPIC_LVT_TIMER,
+		    lapic_read(LAPIC_LVT_TIMER) | 1u << 16); /* masked: it counts */
+	c0 = lapic_timer_read(&t0);
+	lapic_spin_ms(LAPIC_TICK_MS);
+	c1 = lapic_timer_read(&t1);
+	lapic_timer_stop();
+	serial_puts("GUEST-LAPIC-TIMER-TICKS ");
+	serial_putu(divide);
+	serial_puts(" ");
+	serial_putu(c0 - c1);
+	serial_puts(" ");
+	serial_putu((uint32_t)(t1 - t0));
+	serial_puts("\n");
+}
+
+static void do_lapic_timer(void)
+{
+	uint64_t t0, t1;
+	uint32_t irqs;
+
+	idt_init();
+	vec_handle(VEC_LAPIC_TIMER, eoi);
+	lapic_enable();
+	lapic_timer_ticks(1);
+	lapic_timer_ticks(LAPIC_PERIODIC_DIV);
+	__asm__ volatile("sti");
+	lapic_timer_start(VEC_LAPIC_TIMER, 1000000, 1, 0); /* one-shot, 1 ms */
+	lapic_spin_ms(20);
+	serial_puts("GUEST-LAPIC-TIMER-ONESHOT irqs=");
+	serial_putu(vec_count[VEC_LAPIC_TIMER]);
+	serial_puts("\n");
+	irqs = vec_count[VEC_LAPIC_TIMER];
+	t0 = hc_monotonic_ns();
+	lapic_timer_start(VEC_LAPIC_TIMER, LAPIC_PERIODIC_CNT, LAPIC_PERIODIC_DIV, 1);
+	lapic_spin_ms(LAPIC_PERIODIC_MS);
+	lapic_timer_stop();
+	t1 = hc_monotonic_ns();
+	__asm__ volatile("cli");
+	serial_puts("GUEST-LAPIC-TIMER-PERIODIC div=");
+	serial_putu(LAPIC_PERIODIC_DIV);
+	serial_puts(" count=");
+	serial_putu(LAPIC_PERIODIC_CNT);
+	serial_puts(" irqs=");
+	serial_putu(vec_count[VEC_LAPIC_TIMER] - irqs);
+	serial_puts(" ns=");
+	serial_putu((uint32_t)(t1 - t0));
+	serial_puts("\n");
+}
+
+/*
+ * IOAPIC pin 2 (IRQ 0, channel 0 at 100 Hz) masked for 100 ms of host time, then unmasked
+ * for 100 ms: "GUEST-IOAPIC-MASK masked=N unmasked=N".
+ */
+static void do_ioapic_mask(void)
+{
+	uint32_t masked;
+
+	idt_init();
+	vec_handle(VEC_PIN2, eoi);
+	lapic_enable();
+	ioapic_route(2, VEC_PIN2, 0, lapic_id());
+	ioapic_mask(2);
+	outb(PIT_CMD, 0x34);
+	outb(0x40, 11932 & 0xff);
+	outb(0x40, 11932 >> 8);
+	__asm__ volatile("sti");
+	lapic_spin_ms(100);
+	masked = vec_count[VEC_PIN2];
+	ioapic_route(2, VEC_PIN2, 0, lapic_id());
+	lapic_spin_ms(100);
+	__asm__ volatile("cli");
+	serial_puts("GUEST-IOAPIC-MASK masked=");
+	serial_putu(masked);
+	serial_puts(" unmasked=");
+	serial_putu(vec_count[VEC_PIN2] - masked);
+	serial_puts("\n");
+}
+
 void guest_main(struct hvm_start_info *si)
 {
 	const char *action = cmdline_arg(si, "action");
@@ -1009,6 +1107,10 @@ void guest_main(struct hvm_start_info *si)
 			printf("GUEST-FLOOD %u the quick brown fox jumps over the lazy dog\n", i);
 	else if (streq(action, "exceptions"))
 		do_exceptions(n);
+	else if (streq(action, "lapic-timer"))
+		do_lapic_timer();
+	else if (streq(action, "ioapic-mask"))
+		do_ioapic_mask();
 	else
 		serial_puts("GUEST-UNKNOWN-ACTION\n");
 }

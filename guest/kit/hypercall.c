@@ -32,3 +32,12 @@ void console_hc(const char *s, size_t n)
 
 	hc_call(HC_PUTS, &a);
 }
+
+/* The host's CLOCK_MONOTONIC through HC_TIME: the clock the timer tests measure against. */
+uint64_t hc_monotonic_ns(void)
+{
+	struct hc_time t = {0};
+
+	hc_call(HC_TIME, &t);
+	return t.monotonic_ns;
+}

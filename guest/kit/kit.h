@@ -126,6 +126,7 @@ uint64_t parse_u64(const char *s);
 int hc_call(int call, void *block);
 void hc_puts(const char *s);
 void hc_exit(uint32_t status);
+uint64_t hc_monotonic_ns(void); /* the host's CLOCK_MONOTONIC (HC_TIME), 0 without it */
 
 /*
  * printf.c: formatted output (C11 7.21.6), the conversions d i u x X p s c %, the length
@@ -153,6 +154,61 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
+
+/*
+ * --- apic.c: the local APIC and the IOAPIC (SDM vol. 3, chapter 11; Intel 82093AA) --------
+ * lapic_ functions act on the calling CPU's own LAPIC. Its registers (SDM 11.4.1, table 11-1):
+ */
+#define LAPIC_ID	 0x20
+#define LAPIC_TPR	 0x80
+#define LAPIC_EOI	 0xb0
+#define LAPIC_SVR	 0xf0
+#define LAPIC_ICR_LO	 0x300
+#define LAPIC_ICR_HI	 0x310
+#define LAPIC_LVT_TIMER	 0x320
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR	 0x390
+#define LAPIC_TIMER_DIV	 0x3e0
+#define ICR_FIXED	 (0u << 8) /* ICR delivery modes (SDM 11.6.1, figure 11-12) */
+#define ICR_INIT	 (5u << 8)
+#define ICR_STARTUP	 (6u << 8)
+/*
+ * The kit's errors are Linux's errno values, negated, as the hypercalls' (base/hypercall.h).
+ */
+#define KIT_ENOENT    2
+#define KIT_ETIMEDOUT 110
+uint32_t lapic_read(uint32_t reg);
+void lapic_write(uint32_t reg, uint32_t v);
+uint8_t lapic_id(void);
+void lapic_enable(void); /* SVR: enabled, spurious vector 0xff; TPR 0 */
+void lapic_eoi(void);
+/* The timer counts the bus clock / divide (1, 2, 4, ... 128) down from count, then vec. */
+void lapic_timer_start(uint8_t vec, uint32_t count, unsigned divide, int periodic);
+void lapic_timer_stop(void);
+uint32_t lapic_timer_current(void);
+/* An IPI: ICR's low dword icr to the LAPIC with ID dest; 0 once sent, or -KIT_ETIMEDOUT. */
+int lapic_ipi(uint8_t dest, uint32_t icr);
+int lapic_send_fixed(uint8_t dest, uint8_t vec);
+int lapic_send_init(uint8_t dest);
+int lapic_send_startup(uint8_t dest, uint8_t page);
+/* IOAPIC pin to vec at the LAPIC with ID dest, edge (level 0) or level, active high. */
+void ioapic_route(int pin, uint8_t vec, int level, uint8_t dest);
+void ioapic_mask(int pin);
+
+/*
+ * --- smp.c: the other CPUs (SDM vol. 3, 8.4) ----------------------------------------------
+ * smp_cpus: how many enabled CPUs the MADT lists, their APIC IDs in apic_ids (the first max),
+ * or -KIT_ENOENT without one. smp_start_ap: INIT-SIPI-SIPI to the CPU with that APIC ID,
+ * through the real-mode trampoline at LAYOUT_AP_TRAMPOLINE (base/layout.h), which it
+ * overwrites; the AP runs fn(cpu) in 32-bit protected mode on stack_top (16-byte aligned),
+ * with the BSP's GDT and the kit's IDT, interrupts off and its LAPIC as INIT left it
+ * (software-disabled: fn calls lapic_enable). 0 once the AP runs, or -KIT_ETIMEDOUT. One AP
+ * at a time; the waits are timed by HC_TIME (hc_monotonic_ns). Every CPU shares the one
+ * IDT, its handlers and vec_count[], whose increments are not atomic: a vector that two CPUs
+ * take at once may be counted once, so give each CPU vectors of its own.
+ */
+int smp_cpus(const struct hvm_start_info *si, uint8_t *apic_ids, int max);
+int smp_start_ap(uint8_t apic_id, int cpu, void *stack_top, void (*fn)(int cpu));
 
 #endif /* __ASSEMBLER__ */
 #endif

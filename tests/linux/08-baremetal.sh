@@ -1,6 +1,7 @@
 # The bare-metal test guest on real (nested) SVM: a triple fault gives status 4 and the
-# registers; `rep insb` arrives as one exit with count > 1 and fills every byte; and what
-# kvm_pvm cannot do (the guest suite skips it there by name): the exception test's #PF
+# registers; `rep insb` arrives as one exit with count > 1 and fills every byte; the SMP
+# guest's APs start from real mode, natively here (kvm_pvm emulates it), and answer IPIs; and
+# what kvm_pvm cannot do (the guest suite skips it there by name): the exception test's #PF
 # checks, which need 32-bit paging (kvm_pvm refuses CR0.PG outside long mode).
 . /t/lib.sh; . /t/helpers.inc
 run_capture /tmp/o 60 vmm --kernel /t/testguest.elf --cmdline action=triple
@@ -23,4 +24,10 @@ run_capture /tmp/o 60 vmm --kernel /t/testguest.elf --debug-exit on --cmdline "a
 expect_eq "$?" 157 "an uncaught #PF ends the run with ((0x40 + 14) << 1) | 1"
 expect_line /tmp/o '^GUEST-EXCEPTION vector=14 \(#PF\) error=0x[0-9a-f]+ eip=0x[0-9a-f]+ cr2=0x' \
     "the reporter's line, with CR2"
+run_capture /tmp/o 60 vmm --kernel /t/smpguest.elf --cpus 4
+expect_eq "$?" 0 "smp status"
+expect_line /tmp/o '^SMP-CPUS madt=4 bootinfo=4$' "the MADT's 4 CPUs"
+expect_line /tmp/o '^SMP-AP cpu=3 apic=3 up$' "the last AP reported in"
+expect_line /tmp/o '^SMP-OK cpus=4 rounds=3$' "INIT-SIPI-SIPI and IPIs both ways"
+expect_no_line /tmp/o '^SMP-FAIL' "no SMP check failed"
 finish
