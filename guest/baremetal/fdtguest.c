@@ -45,27 +45,30 @@
 static int failed;
 static const void *fdt;
 
-static void fail(const char *check, const char *why)
+/* "FDT-FAIL check: why[: detail]", counted. */
+static void fail_with(const char *check, const char *why, const char *detail)
 {
 	serial_puts("FDT-FAIL ");
 	serial_puts(check);
 	serial_puts(": ");
 	serial_puts(why);
+	if (detail) {
+		serial_puts(": ");
+		serial_puts(detail);
+	}
 	serial_puts("\n");
 	failed++;
+}
+
+static void fail(const char *check, const char *why)
+{
+	fail_with(check, why, NULL);
 }
 
 /* A libfdt call's negative result: its FDT_ERR_ name. */
 static void fail_fdt(const char *check, const char *what, int err)
 {
-	serial_puts("FDT-FAIL ");
-	serial_puts(check);
-	serial_puts(": ");
-	serial_puts(what);
-	serial_puts(": ");
-	serial_puts(fdt_strerror(err));
-	serial_puts("\n");
-	failed++;
+	fail_with(check, what, fdt_strerror(err));
 }
 
 static void put_u64_line(const char *tag, uint64_t a, uint64_t b)
