@@ -48,15 +48,7 @@ static const void *fdt;
 /* "FDT-FAIL check: why[: detail]", counted. */
 static void fail_with(const char *check, const char *why, const char *detail)
 {
-	serial_puts("FDT-FAIL ");
-	serial_puts(check);
-	serial_puts(": ");
-	serial_puts(why);
-	if (detail) {
-		serial_puts(": ");
-		serial_puts(detail);
-	}
-	serial_puts("\n");
+	printf("FDT-FAIL %s: %s%s%s\n", check, why, detail ? ": " : "", detail ? detail : "");
 	failed++;
 }
 
@@ -71,13 +63,13 @@ static void fail_fdt(const char *check, const char *what, int err)
 	fail_with(check, what, fdt_strerror(err));
 }
 
-static void put_u64_line(const char *tag, uint64_t a, uint64_t b)
+/* Range i of a reg of <base size> pairs, #address-cells = #size-cells = 2; printed as "FDT-tag". */
+static void reg_range(const char *tag, const fdt32_t *reg, int i, uint64_t *base, uint64_t *size)
 {
-	serial_puts(tag);
-	serial_puthex(a);
-	serial_puts(" ");
-	serial_puthex(b);
-	serial_puts("\n");
+	*base = fdt64_ld((const fdt64_t *)(reg + 4 * i));
+	*size = fdt64_ld((const fdt64_t *)(reg + 4 * i + 2));
+	printf("FDT-%s 0x%016llx 0x%016llx\n", tag, (unsigned long long)*base,
+	       (unsigned long long)*size);
 }
 
 static uint64_t arg_u64(const struct hvm_start_info *si, const char *key, uint64_t dflt)
@@ -143,10 +135,9 @@ static void check_memory(uint64_t mem)
 	if (!reg)
 		return;
 	for (int i = 0; i < n; i++) {
-		uint64_t base = fdt64_ld((const fdt64_t *)(reg + 4 * i));
-		uint64_t size = fdt64_ld((const fdt64_t *)(reg + 4 * i + 2));
+		uint64_t base, size;
 
-		put_u64_line("FDT-MEMORY ", base, size);
+		reg_range("MEMORY", reg, i, &base, &size);
 		if (base != want[2 * i] || size != want[2 * i + 1])
 			fail("memory", "a reg range is not the RAM --mem gives");
 	}
@@ -169,9 +160,7 @@ static void check_cpus(uint32_t cpus)
 			fail("cpus", "a cpu's reg is not its index");
 		n++;
 	}
-	serial_puts("FDT-CPUS ");
-	serial_putu(n);
-	serial_puts("\n");
+	printf("FDT-CPUS %u\n", n);
 	if (n != cpus)
 		fail("cpus", "the cpu node count is not --cpus");
 }
@@ -200,7 +189,7 @@ static void check_serial(void)
 
 	if (check_isa_node("serial", "/isa/serial@i3f8", "ns16550a", 0x3f8, 8) < 0)
 		return;
-	serial_puts("FDT-SERIAL /isa/serial@i3f8\n");
+	printf("FDT-SERIAL /isa/serial@i3f8\n");
 	if (chosen < 0 || !prop_is(chosen, "stdout-path", "/isa/serial@i3f8"))
 		fail("serial", "/chosen's stdout-path is not the UART");
 	if (!alias || strcmp(alias, "/isa/serial@i3f8"))
@@ -211,7 +200,7 @@ static void check_fw_cfg(void)
 {
 	if (check_isa_node("fw-cfg", "/isa/fw-cfg@i510", "qemu,fw-cfg-ioport", FW_CFG_PORT,
 			   FW_CFG_NR_PORTS) >= 0)
-		serial_puts("FDT-FW-CFG /isa/fw-cfg@i510\n");
+		printf("FDT-FW-CFG /isa/fw-cfg@i510\n");
 }
 
 static void check_virtio_node(int node, uint32_t i)
@@ -219,13 +208,12 @@ static void check_virtio_node(int node, uint32_t i)
 	const fdt32_t *reg = prop_cells("virtio", node, "reg", 16);
 	const fdt32_t *irq = prop_cells("virtio", node, "interrupts", 8);
 	const fdt32_t *parent = prop_cells("virtio", node, "interrupt-parent", 4);
-	uint64_t base = LAYOUT_VIRTIO_MMIO + i * LAYOUT_VIRTIO_MMIO_SIZE;
+	uint64_t base, size;
 
 	if (reg) {
-		put_u64_line("FDT-VIRTIO ", fdt64_ld((const fdt64_t *)reg),
-			     fdt64_ld((const fdt64_t *)(reg + 2)));
-		if (fdt64_ld((const fdt64_t *)reg) != base ||
-		    fdt64_ld((const fdt64_t *)(reg + 2)) != LAYOUT_VIRTIO_MMIO_SIZE)
+		reg_range("VIRTIO", reg, 0, &base, &size);
+		if (base != LAYOUT_VIRTIO_MMIO + i * LAYOUT_VIRTIO_MMIO_SIZE ||
+		    size != LAYOUT_VIRTIO_MMIO_SIZE)
 			fail("virtio", "reg is not the device's window");
 	}
 	/* <GSI 1>: 1 is level-triggered, active high, in Linux's of_ioapic_type[] (fdt.c). */
@@ -246,9 +234,7 @@ static void check_virtio(uint32_t disks)
 	for (int node = fdt_node_offset_by_compatible(fdt, -1, "virtio,mmio"); node >= 0;
 	     node = fdt_node_offset_by_compatible(fdt, node, "virtio,mmio"))
 		check_virtio_node(node, n++);
-	serial_puts("FDT-DISKS ");
-	serial_putu(n);
-	serial_puts("\n");
+	printf("FDT-DISKS %u\n", n);
 	if (n != disks)
 		fail("virtio", "the virtio,mmio node count is not the --disk count");
 }
@@ -266,9 +252,7 @@ static void check_bootargs(const struct hvm_start_info *si)
 		fail("bootargs", "no NUL-terminated /chosen/bootargs");
 		return;
 	}
-	serial_puts("FDT-BOOTARGS ");
-	serial_puts(args);
-	serial_puts("\n");
+	printf("FDT-BOOTARGS %s\n", args);
 	if (!cmdline || strcmp(args, cmdline))
 		fail("bootargs", "not the start_info's command line");
 }
@@ -306,11 +290,8 @@ static void check_entry(uint64_t mem)
 	*top = 0x5a5a5a5a5a5a5a5aULL;
 	if (*top != 0x5a5a5a5a5a5a5a5aULL)
 		fail("entry", "the top of low RAM does not hold what was written");
-	serial_puts("FDT-ENTRY cr0=");
-	serial_puthex(cr0);
-	serial_puts(" rflags=");
-	serial_puthex(rflags);
-	serial_puts("\n");
+	printf("FDT-ENTRY cr0=0x%016llx rflags=0x%016llx\n", (unsigned long long)cr0,
+	       (unsigned long long)rflags);
 }
 
 /* HC_BOOTINFO: where the tree is, and what the VMM says of RAM, vCPUs and disks. */
@@ -323,7 +304,8 @@ static int find_dtb(struct hc_bootinfo *b)
 		return -1;
 	}
 	fdt = (const void *)(uintptr_t)b->dtb;
-	put_u64_line("FDT-AT ", b->dtb, b->dtb_size);
+	printf("FDT-AT 0x%016llx 0x%016llx\n", (unsigned long long)b->dtb,
+	       (unsigned long long)b->dtb_size);
 	if ((err = fdt_check_header(fdt))) {
 		fail_fdt("header", "fdt_check_header", err);
 		return -1;
@@ -337,9 +319,8 @@ void guest_main(struct hvm_start_info *si)
 {
 	struct hc_bootinfo b = {0};
 
-	serial_puts("FDT-HELLO start_info=");
-	serial_puthex((uintptr_t)si);
-	serial_puts(si->magic == HVM_START_MAGIC ? " magic ok\n" : " magic bad\n");
+	printf("FDT-HELLO start_info=0x%016llx magic %s\n", (unsigned long long)(uintptr_t)si,
+	       si->magic == HVM_START_MAGIC ? "ok" : "bad");
 	if (si->magic != HVM_START_MAGIC)
 		fail("start-info", "%rdi is not an hvm_start_info");
 	else if (!find_dtb(&b)) {
@@ -354,9 +335,7 @@ void guest_main(struct hvm_start_info *si)
 			fail("bootinfo",
 			     "HC_BOOTINFO's vCPUs or disks differ from the command line");
 	}
-	serial_puts(failed ? "FDT-FAILED " : "FDT-PASS ");
-	serial_putu(failed);
-	serial_puts("\n");
+	printf("%s %d\n", failed ? "FDT-FAILED" : "FDT-PASS", failed);
 	outl(DEBUG_EXIT_PORT, failed);
-	serial_puts("FDT-EXIT-IGNORED\n"); /* no isa-debug-exit: guest_stop powers off */
+	printf("FDT-EXIT-IGNORED\n"); /* no isa-debug-exit: guest_stop powers off */
 }
