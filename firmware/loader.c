@@ -311,9 +311,8 @@ const char *loader_strerror(int err)
 {
 	switch (err) {
 	case -ENOEXEC:
-		return "not a 64-bit bzImage, a multiboot image, an ELF with a PVH entry note or "
-		       "an "
-		       "x86-64 ELF executable";
+		return "not a 64-bit bzImage, a multiboot image, an ELF with a PVH entry note "
+		       "or an x86-64 ELF executable";
 	case -EINVAL:
 		return "truncated or malformed image";
 	case -EFBIG:
