@@ -12,7 +12,8 @@
  *            %fs:0x28 is start64.S's (FS base set), not 0
  *   header   fdt_check_header, and the size HC_BOOTINFO gave is the tree's totalsize
  *   memory   /memory@0's reg: [0, mem) or, above the 32-bit MMIO hole (3 GiB), [0, 3G) and
- *            [4G, 4G + mem - 3G); with root #address-cells = #size-cells = 2
+ *            [4G, 4G + mem - 3G); with root #address-cells = #size-cells = 2; the
+ *            start_info's e820 RAM inside those ranges and ending where they do
  *   cpus     /cpus has one cpu@N per vCPU, reg N (the local APIC ID)
  *   serial   /isa/serial@i3f8 (ns16550a, reg <1 0x3f8 8>), /chosen's stdout-path and
  *            /aliases' serial0 name it
@@ -114,7 +115,36 @@ static int node_at(const char *check, const char *path)
 	return node;
 }
 
-static void check_memory(uint64_t mem)
+/*
+ * The start_info's e820 map (what PVH guests read) against the RAM /memory describes: every
+ * RAM entry inside one of its n ranges, the last one ending where RAM does.
+ */
+static void check_memmap(const struct hvm_start_info *si, const uint64_t *range, int n)
+{
+	const struct hvm_memmap_entry *e = (const void *)(uintptr_t)si->memmap_paddr;
+	uint64_t top = 0;
+	uint32_t ram = 0;
+
+	for (uint32_t i = 0; e && i < si->memmap_entries; i++) {
+		int inside = 0;
+
+		if (e[i].type != 1)
+			continue;
+		for (int r = 0; r < n; r++)
+			inside |= e[i].addr >= range[2 * r] &&
+				  e[i].addr + e[i].size <= range[2 * r] + range[2 * r + 1];
+		if (!inside)
+			fail("memory", "an e820 RAM entry outside /memory");
+		if (e[i].addr + e[i].size > top)
+			top = e[i].addr + e[i].size;
+		ram++;
+	}
+	printf("FDT-E820-RAM %u entries, top 0x%016llx\n", ram, (unsigned long long)top);
+	if (!ram || top != range[2 * n - 2] + range[2 * n - 1])
+		fail("memory", "the e820 map's RAM does not end where /memory's does");
+}
+
+static void check_memory(const struct hvm_start_info *si, uint64_t mem)
 {
 	uint64_t want[4] = {0, mem}, low = mem < LAYOUT_MMIO_HOLE ? mem : LAYOUT_MMIO_HOLE;
 	int node = node_at("memory", "/memory@0"), n = mem > low ? 2 : 1;
@@ -129,6 +159,7 @@ static void check_memory(uint64_t mem)
 		want[2] = LAYOUT_4G;
 		want[3] = mem - low;
 	}
+	check_memmap(si, want, n);
 	if (!prop_is(node, "device_type", "memory"))
 		fail("memory", "device_type is not \"memory\"");
 	reg = prop_cells("memory", node, "reg", n * 16);
@@ -325,7 +356,7 @@ void guest_main(struct hvm_start_info *si)
 		fail("start-info", "%rdi is not an hvm_start_info");
 	else if (!find_dtb(&b)) {
 		check_entry(b.ram_size);
-		check_memory(arg_u64(si, "mem_mib", b.ram_size >> 20) << 20);
+		check_memory(si, arg_u64(si, "mem_mib", b.ram_size >> 20) << 20);
 		check_cpus(arg_u64(si, "cpus", 1));
 		check_serial();
 		check_fw_cfg();

@@ -31,6 +31,7 @@ fdt() {
 t_default() {
 	fdt default 256 1 0 && has "FDT-HELLO start_info=0x0000000000006000 magic ok" &&
 		has "FDT-MEMORY 0x0000000000000000 0x0000000010000000" &&
+		has "FDT-E820-RAM 2 entries, top 0x0000000010000000" &&
 		has "FDT-ENTRY cr0=0x0000000080000031"
 }
 check "plain ELF64: long mode, %rdi = start_info; libfdt reads 256M, 1 vCPU, no disk" t_default
@@ -40,6 +41,7 @@ t_split() {
 	fdt split 3584 4 2 --disk "$T/d0.img" --disk "$T/d1.img,ro" &&
 		has "FDT-MEMORY 0x0000000000000000 0x00000000c0000000" &&
 		has "FDT-MEMORY 0x0000000100000000 0x0000000020000000" &&
+		has "FDT-E820-RAM 3 entries, top 0x0000000120000000" &&
 		has "FDT-VIRTIO 0x00000000d0001000 0x0000000000001000"
 }
 check "3.5G, 4 vCPUs, 2 disks: /memory split at the MMIO hole, two virtio-mmio nodes" t_split
