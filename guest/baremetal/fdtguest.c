@@ -23,6 +23,9 @@
  *   bootargs /chosen's bootargs is the command line the start_info carries (the test compares
  *            the FDT-BOOTARGS line with --cmdline itself)
  *
+ * With "fault=ud" or "fault=pf" it first raises a #UD (ud2) or a #PF (a read at 8 GiB, which
+ * the identity map does not reach) for the 64-bit kit's exception reporter (exc64.c).
+ *
  * A failed check prints "FDT-FAIL <check>: <why>". The run ends through isa-debug-exit (on by
  * default for a plain ELF64) with the number of failed checks: status 1 is a pass, (n<<1)|1
  * n failures. libfdt's code is built with a red zone: safe here, since interrupts stay off.
@@ -346,14 +349,35 @@ static int find_dtb(struct hc_bootinfo *b)
 	return 0;
 }
 
+#define FAULT_ADDR (8ULL << 30)
+
+/*
+ * An exception on purpose, for the kit's reporter: it ends the run, so this never returns.
+ * The faulting instructions carry global labels, for the test to compare the reported RIP.
+ */
+static void __attribute__((noinline)) raise_fault(const char *what)
+{
+	if (!strncmp(what, "ud", 2))
+		__asm__ volatile(".globl fdt_fault_ud\nfdt_fault_ud: ud2");
+	else if (!strncmp(what, "pf", 2))
+		__asm__ volatile(".globl fdt_fault_pf\nfdt_fault_pf: mov (%0), %%rax"
+				 :
+				 : "r"(FAULT_ADDR)
+				 : "rax", "memory");
+	fail("fault", "no exception was raised, or it returned");
+}
+
 void guest_main(struct hvm_start_info *si)
 {
 	struct hc_bootinfo b = {0};
+	const char *fault = cmdline_arg(si, "fault");
 
 	printf("FDT-HELLO start_info=0x%016llx magic %s\n", (unsigned long long)(uintptr_t)si,
 	       si->magic == HVM_START_MAGIC ? "ok" : "bad");
 	if (si->magic != HVM_START_MAGIC)
 		fail("start-info", "%rdi is not an hvm_start_info");
+	else if (fault)
+		raise_fault(fault);
 	else if (!find_dtb(&b)) {
 		check_entry(b.ram_size);
 		check_memory(si, arg_u64(si, "mem_mib", b.ram_size >> 20) << 20);

@@ -99,6 +99,13 @@ struct exc_info {
 };
 void exc_init(void);
 void exc_expect(struct exc_info *e);
+const char *exc_name(uint32_t vector);			  /* exc_common.c: "#UD", or "?" past 31 */
+void exc_exit(uint32_t vector) __attribute__((noreturn)); /* the failing status above */
+/*
+ * 64-bit guests (exc64.c): start64.S's exc64_init loads an IDT of 64-bit interrupt gates for
+ * vectors 0-31, each reported as above with rip=0x%016llx (and cr2); nothing resumes.
+ */
+void exc64_init(void);
 void exc_report(struct kit_frame *f) __attribute__((noreturn));
 extern uint32_t exc_fault_eip, exc_resume_eip;
 

@@ -3,6 +3,7 @@
  * Entry for 64-bit bare-metal guests (a plain ELF64, no PVH note, no multiboot header). The
  * VMM enters at e_entry as README.md says: long mode, paging on with the low 4 GiB
  * identity-mapped, a flat 64-bit CS, interrupts off and no IDT, %rdi = hvm_start_info.
+ * %rbx, callee-saved in the SysV ABI, keeps the start_info across the calls before main.
  */
 #include "kit.h"
 
@@ -28,6 +29,7 @@ _start:
 	shr $32, %rdx
 	mov $MSR_FS_BASE, %ecx
 	wrmsr
+	call exc64_init		/* exceptions reported, not triple faults (exc64.c) */
 	mov %rbx, %rdi
 	call guest_main
 	call guest_stop

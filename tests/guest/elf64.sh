@@ -69,6 +69,21 @@ t_debug_exit_off() {
 check "--debug-exit off: the guest's write is ignored and it powers off (auto is on for ELF64)" \
 	t_debug_exit_off
 
+# The 64-bit kit's exception reporter (exc64.c): one line, RIP the faulting instruction's
+# (the guest's labels), and the status (0x40 + vector) << 1 | 1, as the 32-bit kit's.
+t_exceptions() {
+	local ud pf
+	ud=$(nm "$GUEST" | awk '$3 == "fdt_fault_ud" { print $1 }')
+	pf=$(nm "$GUEST" | awk '$3 == "fdt_fault_pf" { print $1 }')
+	[ -n "$ud" ] && [ -n "$pf" ] || { echo "# no fdt_fault_* symbols" >"$T/err"; return 1; }
+	run ud 141 --kernel "$GUEST" --cmdline fault=ud &&
+		has "GUEST-EXCEPTION vector=6 (#UD) error=0x0 rip=0x$ud" &&
+		run pf 157 --kernel "$GUEST" --cmdline fault=pf &&
+		has "GUEST-EXCEPTION vector=14 (#PF) error=0x0 rip=0x$pf cr2=0x0000000200000000"
+}
+check "64-bit exceptions: #UD and #PF (8 GiB, past the identity map) reported with RIP and CR2" \
+	t_exceptions
+
 # --- hostile files: one line naming the problem, status 2 -------------------------------------
 
 # poke FILE OFFSET HEX...: little-endian bytes written in place
