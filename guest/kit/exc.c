@@ -7,7 +7,6 @@
  * exc_expect and EXC_AT/EXC_RESUME around the instruction (kit.h) and checks what arrived.
  */
 #include "kit.h"
-#include "../../base/machine.h"
 
 #define NR_EXC 32
 #define VEC_PF 14
@@ -15,13 +14,6 @@
 uint32_t exc_fault_eip, exc_resume_eip; /* written by EXC_AT */
 static struct exc_info *expected;
 static int reporting;
-
-/* SDM vol. 3, table 6-1; 9 is the 386's coprocessor segment overrun, 15 and 22-27 reserved. */
-static const char *const exc_names[NR_EXC] = {
-    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS",
-    "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE",  "#CP",
-    "#22", "#23", "#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
-};
 
 static uint32_t read_cr2(void)
 {
@@ -31,21 +23,6 @@ static uint32_t read_cr2(void)
 	return v;
 }
 
-/*
- * isa-debug-exit (QEMU's, or ours with --debug-exit on), else HC_EXIT (ours always), both
- * with the status (v << 1) | 1, v = EXC_EXIT_BASE + vector; else halt, never power off: a
- * run that reads as a clean shutdown would hide the fault.
- */
-static void __attribute__((noreturn)) exc_exit(uint32_t vector)
-{
-	uint32_t v = EXC_EXIT_BASE + (vector & (NR_EXC - 1));
-
-	outl(DEBUG_EXIT_PORT, v);
-	hc_exit(v << 1 | 1);
-	for (;;)
-		__asm__ volatile("cli; hlt");
-}
-
 void exc_report(struct kit_frame *f)
 {
 	uint32_t cr2 = f->vector == VEC_PF ? read_cr2() : 0;
@@ -53,8 +30,7 @@ void exc_report(struct kit_frame *f)
 	if (reporting++) /* a fault while reporting one: end without printing again */
 		exc_exit(f->vector);
 	printf("GUEST-EXCEPTION vector=%u (%s) error=0x%x eip=0x%08x", (unsigned)f->vector,
-	       f->vector < NR_EXC ? exc_names[f->vector] : "?", (unsigned)f->error,
-	       (unsigned)f->eip);
+	       exc_name(f->vector), (unsigned)f->error, (unsigned)f->eip);
 	if (f->vector == VEC_PF)
 		printf(" cr2=0x%08x", (unsigned)cr2);
 	printf("\n");

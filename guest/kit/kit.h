@@ -2,13 +2,15 @@
 /*
  * The bare-metal guest kit: port I/O, the COM1 UART, the start_info the VMM
  * passes, the 8259s and the CMOS, hypercalls, string functions and printf, and the ACPI
- * power registers to end a run. Entries: start.S (PVH), mbstart.S (multiboot v1).
- * docs/guest-kit.md describes it.
+ * power registers to end a run. Entries: start.S (PVH), mbstart.S (multiboot v1), both
+ * 32-bit; start64.S (a plain ELF64, entered in long mode), whose guests have everything here
+ * but the IDT, the exception reporter and the 8259s (idt.c, exc.c, vectors.S and pic.c are
+ * 32-bit code). docs/guest-kit.md describes it.
  */
 #ifndef GUEST_KIT_H
 #define GUEST_KIT_H
 
-/* The entries (start.S, mbstart.S) run on this stack and end in guest_stop. */
+/* The entries (start.S, mbstart.S, start64.S) run on this stack and end in guest_stop. */
 #define GUEST_STACK_SIZE 16384
 
 #ifndef __ASSEMBLER__
@@ -17,6 +19,8 @@
 #include <stdint.h>
 
 #include "../../base/hypercall.h"
+
+#define HVM_START_MAGIC 0x336ec578 /* Xen's public/arch-x86/hvm/start_info.h */
 
 struct hvm_start_info {
 	uint32_t magic;
@@ -95,6 +99,13 @@ struct exc_info {
 };
 void exc_init(void);
 void exc_expect(struct exc_info *e);
+const char *exc_name(uint32_t vector);			  /* exc_common.c: "#UD", or "?" past 31 */
+void exc_exit(uint32_t vector) __attribute__((noreturn)); /* the failing status above */
+/*
+ * 64-bit guests (exc64.c): start64.S's exc64_init loads an IDT of 64-bit interrupt gates for
+ * vectors 0-31, each reported as above with rip=0x%016llx (and cr2); nothing resumes.
+ */
+void exc64_init(void);
 void exc_report(struct kit_frame *f) __attribute__((noreturn));
 extern uint32_t exc_fault_eip, exc_resume_eip;
 
@@ -108,6 +119,9 @@ void irq_init(void);		     /* the IDT, both PICs remapped and masked */
 void irq_handle(int irq, irq_fn fn); /* fn runs for irq, then the EOI; irq unmasked */
 uint8_t cmos_read(uint8_t index);
 void cmos_write(uint8_t index, uint8_t v);
+
+/* start64.S's FS base: the stack-protector canary at +0x28 (ssp.c), 64-bit guests only. */
+extern uint64_t kit_tls[8];
 
 void guest_main(struct hvm_start_info *si);
 void guest_poweroff(void);

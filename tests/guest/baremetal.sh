@@ -9,17 +9,6 @@ SMPGUEST=$3
 . "$(dirname "$0")/lib.sh"
 scratch baremetal
 require_kvm
-# run NAME EXPECTED_STATUS [vmm args...]: stdout to $T/out, stderr to $T/err
-run() {
-	local name=$1 want=$2 st
-	shift 2
-	timeout 60 "$VMM" "$@" >"$T/out" 2>"$T/err" </dev/null
-	st=$?
-	if [ "$st" -ne "$want" ]; then
-		echo "# $name: exit status $st, wanted $want" >>"$T/err"
-		return 1
-	fi
-}
 
 t_hello() {
 	run hello 0 --kernel "$GUEST" --cmdline action=hello &&
