@@ -35,11 +35,14 @@
  *             channel 0 set to its fastest rate meanwhile
  *   pit-irq   channel 0 at 100 Hz for 200 ms of host time with interrupts on: how many
  *             IRQ 0s came in through IOAPIC pin 2 (where the MADT puts ISA IRQ 0) and pin 0
+ *   garbage   seed=S: n (default 20000) hostile accesses to every device (garbage.c), then
+ *             the VMM must still answer; a line typed on COM1 is echoed
  */
 /* Header-only, so a freestanding guest may use them: byte order, fw_cfg's keys and sizes. */
 #include "../../base/le.h"
 #include "../../devices/fw_cfg.h"
 #include "../kit/kit.h"
+#include "actions.h"
 
 #define BENCH_PORT 0x0f00
 #define BENCH_MMIO 0xe0000000u
@@ -98,7 +101,7 @@ static void do_triple(void)
 	__asm__ volatile("lidt %0; ud2" : : "m"(empty));
 }
 
-static void do_echo(void)
+void do_echo(void)
 {
 	char line[128];
 	unsigned n = 0;
@@ -758,6 +761,8 @@ void guest_main(struct hvm_start_info *si)
 		do_pit(n);
 	else if (streq(action, "pit-irq"))
 		do_pit_irq();
+	else if (streq(action, "garbage"))
+		do_garbage(si, (uint32_t)parse_u64(cmdline_arg(si, "seed")), (uint32_t)n);
 	else
 		serial_puts("GUEST-UNKNOWN-ACTION\n");
 }

@@ -493,6 +493,64 @@ t_fwcfg_qemu() {
 }
 check "fw_cfg: the same values as QEMU's, odd widths included" t_fwcfg_qemu
 
+# The hostile guest (guest/baremetal/garbage.c): 20000 accesses of every width, xorshift
+# garbage, at every port and MMIO range the VMM emulates (UARTs, RTC, --pit user's PIT and
+# port 0x61, fw_cfg, PCI, debugcon, hypercalls with bad blocks, both virtio-mmio windows with
+# garbage rings, string I/O, unclaimed ports and MMIO), then the VMM must still answer: each
+# virtio window resets, fw_cfg, HC_VERSION, HC_TIME, the disk, and COM1 echoes a line typed
+# here. Per seed: status 0 within the timeout (no signal, no hang), no sanitizer report, a
+# bounded log (rate-limited: 33 call sites of LOG_BURST lines, 165, whatever the guest does),
+# the image its size with what the guest last read from it (FNV-1a), the read-only image
+# unchanged; both unlocked afterwards.
+garbage_run() { # garbage_run SEED: COM1 in $T/out (printable bytes only), status in $T/g.st
+	local pid
+	rm -f "$T/gin"
+	mkfifo "$T/gin"
+	timeout 60 "$VMM" --kernel "$GUEST" --pit user --disk "$T/g.img" --disk "$T/gro.img,ro" \
+		--serial stdio --serial "file:$T/g2.log" --serial none --serial none \
+		--debugcon "file:$T/gdc" --cmdline "action=garbage seed=$1" \
+		<"$T/gin" >"$T/gout" 2>"$T/err" &
+	pid=$!
+	exec 8>"$T/gin"
+	for _ in $(seq 600); do
+		grep -qa GUEST-ECHO-READY "$T/gout" && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "still answering" >&8
+	wait $pid
+	echo $? >"$T/g.st"
+	exec 8>&-
+	tr -cd '\11\12\40-\176' <"$T/gout" >"$T/out" # the garbage COM1 printed: text only
+}
+fnv_of() {
+	python3 -c 'import sys
+h = 2166136261
+for b in open(sys.argv[1], "rb").read(): h = ((h ^ b) * 16777619) & 0xffffffff
+print("%016x" % h)' "$1"
+}
+t_garbage() {
+	local seed lines
+	head -c 65536 /dev/urandom >"$T/g.img"
+	head -c 65536 /dev/urandom >"$T/gro.img"
+	cp "$T/gro.img" "$T/gro0.img"
+	for seed in 1 2 3; do
+		garbage_run $seed
+		lines=$(wc -l <"$T/err")
+		echo "# seed $seed: status $(cat "$T/g.st"), $lines log lines" >>"$T/err"
+		[ "$(cat "$T/g.st")" = 0 ] && has GUEST-GARBAGE-OK &&
+			has "GUEST-ECHO still answering" &&
+			has "GUEST-GARBAGE-ALIVE virtio=2 hc-version=1 disk-sectors=128 disk-fnv=0x$(fnv_of "$T/g.img")" &&
+			[ "$lines" -le 165 ] && ! grep -q "Sanitizer\|runtime error" "$T/err" &&
+			[ "$(stat -c %s "$T/g.img")" = 65536 ] && cmp -s "$T/gro.img" "$T/gro0.img" ||
+			return 1
+	done
+	run "garbage: images unlocked" 0 --kernel "$GUEST" --disk "$T/g.img" --disk "$T/gro.img" \
+		--cmdline action=hello
+}
+check "a guest writing garbage to every device: the VMM survives, answers, logs boundedly" \
+	t_garbage
+
 t_help() { run help 0 --help && has "usage: vmm" && run version 0 --version && has "vmm "; }
 check "--help and --version" t_help
 
