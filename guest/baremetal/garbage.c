@@ -125,34 +125,16 @@ static void pio_write(uint16_t port, int w, uint32_t v)
 		outl(port, v);
 }
 
-/* 8 bytes through MMX: one 8-byte access, where two movl would be two 4-byte ones. */
 static uint64_t mmio_read(uint32_t a, int w)
 {
-	uint64_t v = 0;
-
 	g.reads++;
-	if (w == 1)
-		v = *(volatile uint8_t *)(uintptr_t)a;
-	else if (w == 2)
-		v = *(volatile uint16_t *)(uintptr_t)a;
-	else if (w == 4)
-		v = *(volatile uint32_t *)(uintptr_t)a;
-	else
-		__asm__ volatile("movq (%1), %%mm0; movq %%mm0, %0" : "=m"(v) : "r"(a) : "memory");
-	return v;
+	return mmio_get(a, w);
 }
 
 static void mmio_write(uint32_t a, int w, uint64_t v)
 {
 	g.writes++;
-	if (w == 1)
-		*(volatile uint8_t *)(uintptr_t)a = (uint8_t)v;
-	else if (w == 2)
-		*(volatile uint16_t *)(uintptr_t)a = (uint16_t)v;
-	else if (w == 4)
-		*(volatile uint32_t *)(uintptr_t)a = (uint32_t)v;
-	else
-		__asm__ volatile("movq %0, %%mm0; movq %%mm0, (%1)" : : "m"(v), "r"(a) : "memory");
+	mmio_put(a, w, v);
 }
 
 /* --- ports ----------------------------------------------------------------------------------- */

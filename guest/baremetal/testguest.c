@@ -37,6 +37,8 @@
  *             IRQ 0s came in through IOAPIC pin 2 (where the MADT puts ISA IRQ 0) and pin 0
  *   garbage   seed=S: n (default 20000) hostile accesses to every device (garbage.c), then
  *             the VMM must still answer; a line typed on COM1 is echoed
+ *   mmio-widths  virtio-mmio registers and config space at widths 1, 2, 4, 8 (widths.c)
+ *   pio-widths   16/32-bit port reads, wide UART accesses, rep ins/outs of words and dwords
  */
 /* Header-only, so a freestanding guest may use them: byte order, fw_cfg's keys and sizes. */
 #include "../../base/le.h"
@@ -761,6 +763,10 @@ void guest_main(struct hvm_start_info *si)
 		do_pit(n);
 	else if (streq(action, "pit-irq"))
 		do_pit_irq();
+	else if (streq(action, "mmio-widths"))
+		do_mmio_widths(si);
+	else if (streq(action, "pio-widths"))
+		do_pio_widths();
 	else if (streq(action, "garbage"))
 		do_garbage(si, (uint32_t)parse_u64(cmdline_arg(si, "seed")), (uint32_t)n);
 	else
