@@ -8,6 +8,7 @@
  *   echo      read one line from COM1, print it back, power off
  *   pio       n writes to an unclaimed port, then power off (exit-path benchmark)
  *   mmio      n writes to an unclaimed MMIO address, then power off
+ *   hcall     n HC_VERSION hypercalls, then power off (exit-path benchmark)
  *   outs      print a line with one `rep outsb`
  *   com2      print a line on COM2 (0x2f8), the VMM's second --serial
  *   ins       `rep insb` 64 bytes from an unclaimed port: KVM batches string input
@@ -131,6 +132,18 @@ static void do_bench(int mmio, uint64_t n)
 			outb(BENCH_PORT, (uint8_t)i);
 	}
 	serial_puts("GUEST-BENCH-DONE\n");
+}
+
+/* The exit-path benchmark's hypercall round trip: n HC_VERSION calls, each checked. */
+static void do_hcall_bench(uint64_t n)
+{
+	struct hc_version v;
+	uint64_t bad = 0;
+
+	serial_puts("GUEST-BENCH-START\n");
+	for (uint64_t i = 0; i < n; i++)
+		bad += hc_call(HC_VERSION, &v) != HC_OK;
+	serial_puts(bad ? "GUEST-BENCH-BAD\n" : "GUEST-BENCH-DONE\n");
 }
 
 static void do_outs(void)
@@ -763,6 +776,8 @@ void guest_main(struct hvm_start_info *si)
 		do_pit(n);
 	else if (streq(action, "pit-irq"))
 		do_pit_irq();
+	else if (streq(action, "hcall"))
+		do_hcall_bench(n);
 	else if (streq(action, "mmio-widths"))
 		do_mmio_widths(si);
 	else if (streq(action, "pio-widths"))
