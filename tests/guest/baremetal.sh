@@ -591,18 +591,23 @@ check "virtio-mmio at widths 1, 2, 4, 8: registers 32-bit only, config any width
 	t_mmio_widths
 
 # The port widths the other checks leave out: 16- and 32-bit reads of a port nobody claims
-# (all-ones), 16-bit accesses over two UART registers and over its last one, rep insw/insl
-# (one exit each, count 8 and 4, all-ones) and rep outsw/outsl (KVM: one exit per count).
+# (all-ones), 16-bit accesses over two UART registers (one byte each, as the ISA bus and
+# QEMU split them) and over its last one, rep insw/insl (one exit each, count 8 and 4,
+# all-ones) and rep outsw/outsl (KVM: one exit per count). QEMU agrees but for the access
+# that runs past the UART: its memory core gives the UART the first byte, our bus refuses
+# an access that straddles two ranges (all-ones).
+pio_widths_line() { tr -d '\r' <"$1" | grep "^GUEST-PIO-WIDTHS " | sed 's/ uart.scr-w=[0-9a-f]*//'; }
 t_pio_widths() {
 	run pio-widths 0 --kernel "$GUEST" --trace --cmdline action=pio-widths &&
-		has "GUEST-PIO-WIDTHS none.w=ffff none.l=ffffffff uart.lcr-mcr=ff03 uart.mcr-after-w=03 uart.scr=5a uart.scr-w=ffff ins.ones=08" &&
+		has "GUEST-PIO-WIDTHS none.w=ffff none.l=ffffffff uart.lcr-mcr=0303 uart.mcr-after-w=01 uart.scr=5a uart.scr-w=ffff ins.ones=08" &&
 		has "io in port=0xf00 size=2 count=8 data=0xffff" err &&
 		has "io in port=0xf00 size=4 count=4 data=0xffffffff" err &&
 		[ "$(grep -c "io out port=0xf00 size=2 count=1" "$T/err")" -eq 3 ] &&
 		[ "$(grep -c "io out port=0xf00 size=4 count=1" "$T/err")" -eq 5 ] || return 1
 	qrun pio-widths -append action=pio-widths
 	tr -d '\r' <"$T/q.out" | sed 's/^/# QEMU: /' >>"$T/err"
-	grep -q "GUEST-PIO-WIDTHS none.w=ffff none.l=ffffffff .* uart.scr=5a .* ins.ones=08" "$T/q.out"
+	[ -n "$(pio_widths_line "$T/out")" ] &&
+		[ "$(pio_widths_line "$T/q.out")" = "$(pio_widths_line "$T/out")" ]
 }
 check "port I/O at widths 2 and 4, over byte-wide registers, rep ins/outs of words and dwords" \
 	t_pio_widths
