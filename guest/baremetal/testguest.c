@@ -39,7 +39,8 @@
  *   garbage   seed=S: n (default 20000) hostile accesses to every device (garbage.c), then
  *             the VMM must still answer; a line typed on COM1 is echoed
  *   mmio-widths  virtio-mmio registers and config space at widths 1, 2, 4, 8 (widths.c)
- *   pio-widths   16/32-bit port reads, wide UART accesses, rep ins/outs of words and dwords
+ *   pio-widths   16/32-bit port reads, wide UART accesses, rep ins/outs of words and dwords;
+ *             then isa-debug-exit with 0, as debugcon does
  */
 /* Header-only, so a freestanding guest may use them: byte order, fw_cfg's keys and sizes. */
 #include "../../base/le.h"

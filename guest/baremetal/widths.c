@@ -179,4 +179,5 @@ void do_pio_widths(void)
 	pio_widths_uart();
 	pio_widths_string();
 	serial_puts("\n");
+	outl(0xf4, 0); /* QEMU's pc has no power registers at our port: end it this way */
 }
