@@ -263,10 +263,27 @@ static int64_t rtc_seconds_from_regs(const struct rtc *r)
 	       rtc_decode(r, r->cmos[RTC_MINUTES]) * 60LL + rtc_decode(r, r->cmos[RTC_SECONDS]);
 }
 
+/*
+ * The internal clock counts int64 nanoseconds since 1970: 1678 to 2262. Registers a guest
+ * filled with garbage decode to years up to 16665 (century and year 0xff: 165 * 100 + 165),
+ * and that many nanoseconds would overflow (undefined behaviour, then a clock of garbage):
+ * a date outside [1800, 2200) moves by whole 400-year Gregorian cycles into it, the same
+ * weekday and leap years, so the chip runs on from a date it can hold.
+ */
+#define RTC_S_1800  (-5364662400LL)	     /* 1800-01-01T00:00:00Z */
+#define RTC_S_CYCLE (146097LL * SEC_PER_DAY) /* 400 Gregorian years */
+
+static int64_t rtc_fold_seconds(int64_t t)
+{
+	if (t >= RTC_S_1800 && t < RTC_S_1800 + RTC_S_CYCLE)
+		return t;
+	return RTC_S_1800 + floor_mod(t - RTC_S_1800, RTC_S_CYCLE);
+}
+
 /* The clock restarts from what the registers say, at phase_ns into that second. */
 static void rtc_set_from_regs(struct rtc *r, int64_t phase_ns)
 {
-	int64_t want = rtc_seconds_from_regs(r) * NS + phase_ns;
+	int64_t want = rtc_fold_seconds(rtc_seconds_from_regs(r)) * NS + phase_ns;
 
 	r->offset = want - r->clock(r->clock_ctx);
 	r->seen = want;
@@ -649,13 +666,14 @@ int rtc_parse_date(const char *s, int64_t *out)
 	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10 ||
 	    (s[n] && (sscanf(s + n, "T%2d:%2d:%2d%n", &h, &mi, &sec, &n) != 3 || n != 9 || s[19])))
 		return -EINVAL;
-	/* years the century and year bytes hold; digits only (sscanf takes signs and spaces) */
+	/* years the century and year bytes hold, and the clock's nanoseconds (rtc_fold_seconds);
+	 * digits only (sscanf takes signs and spaces) */
 	for (int i = 0; s[i]; i++)
 		if (!(s[i] >= '0' && s[i] <= '9') && i != 4 && i != 7 && i != 10 && i != 13 &&
 		    i != 16)
 			return -EINVAL;
-	if (y < 1900 || mo < 1 || mo > 12 || d < 1 || d > rtc_days_in_month(y, mo) || h > 23 ||
-	    mi > 59 || sec > 59)
+	if (y < 1900 || y >= 2200 || mo < 1 || mo > 12 || d < 1 || d > rtc_days_in_month(y, mo) ||
+	    h > 23 || mi > 59 || sec > 59)
 		return -EINVAL;
 	*out = days_from_civil(y, mo, d) * SEC_PER_DAY + h * 3600 + mi * 60 + sec;
 	return 0;

@@ -328,17 +328,23 @@ void serial_io(void *opaque, uint64_t offset, void *data, uint32_t len, bool is_
 
 	if (!s || !p || !len)
 		return;
-	/* Byte-wide registers: wider accesses use the low byte, the rest float high. */
+	/*
+	 * Byte-wide registers: a wider access is one byte per register it covers, low byte
+	 * first, as the ISA bus splits it (and QEMU's memory core does for its 8250; rtc_io
+	 * and pit_io do the same); bytes past the last register float high.
+	 */
 	if (!is_write)
 		memset(p, 0xff, len);
 	if (offset >= SERIAL_NR_REGS)
 		return;
 
 	pthread_mutex_lock(&s->lock);
-	if (is_write)
-		serial_write(s, offset, p[0]);
-	else
-		p[0] = serial_read(s, offset);
+	for (uint32_t i = 0; i < len && i < SERIAL_NR_REGS - offset; i++) {
+		if (is_write)
+			serial_write(s, (unsigned int)offset + i, p[i]);
+		else
+			p[i] = serial_read(s, (unsigned int)offset + i);
+	}
 	serial_update_irq(s);
 	pthread_mutex_unlock(&s->lock);
 }

@@ -37,6 +37,8 @@ static const struct device_ops *const device_table[] = {
     &serial_device,   &debugcon_device,	 &boot_timer_device,
 };
 #define NR_DEVICE_TYPES (sizeof(device_table) / sizeof(device_table[0]))
+/* every type but the UARTs and virtio-blk has at most one instance */
+_Static_assert(NR_DEVICE_TYPES - 2 <= VM_MAX_SINGLE_DEVICES, "VM_MAX_DEVICES has room for all");
 
 /* --- the machine the command line describes ------------------------------------------------ */
 

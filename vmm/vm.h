@@ -50,8 +50,10 @@ struct vm_device {
 };
 
 /* The ACPI power registers, the UARTs and the virtio devices: all a machine can have. */
-#define VM_MAX_DEVICES (1 + MACHINE_MAX_SERIAL + MACHINE_MAX_VIRTIO)
-#define VM_MAX_LINES   (MACHINE_MAX_SERIAL + MACHINE_MAX_VIRTIO)
+/* one of each single device (vmm/devices.c checks the table fits), every UART and virtio one */
+#define VM_MAX_SINGLE_DEVICES 12
+#define VM_MAX_DEVICES	      (VM_MAX_SINGLE_DEVICES + MACHINE_MAX_SERIAL + MACHINE_MAX_VIRTIO)
+#define VM_MAX_LINES	      (MACHINE_MAX_SERIAL + MACHINE_MAX_VIRTIO)
 
 struct vm {
 	const struct vmm_config *cfg;

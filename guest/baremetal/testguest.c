@@ -8,6 +8,7 @@
  *   echo      read one line from COM1, print it back, power off
  *   pio       n writes to an unclaimed port, then power off (exit-path benchmark)
  *   mmio      n writes to an unclaimed MMIO address, then power off
+ *   hcall     n HC_VERSION hypercalls, then power off (exit-path benchmark)
  *   outs      print a line with one `rep outsb`
  *   com2      print a line on COM2 (0x2f8), the VMM's second --serial
  *   ins       `rep insb` 64 bytes from an unclaimed port: KVM batches string input
@@ -48,6 +49,12 @@
  *   lapic-timer  the LAPIC timer against the host's clock: its count's rate at divide 1
  *             and 16, one one-shot interrupt, 300 ms of periodic ones at 250 Hz
  *   ioapic-mask  IRQ 0 (100 Hz) on IOAPIC pin 2, masked for 100 ms, then unmasked for 100
+ *             ms: how many came in each half (none masked, about 10 after)
+ *   garbage   seed=S: n (default 20000) hostile accesses to every device (garbage.c), then
+ *             the VMM must still answer; a line typed on COM1 is echoed
+ *   mmio-widths  virtio-mmio registers and config space at widths 1, 2, 4, 8 (widths.c)
+ *   pio-widths   16/32-bit port reads, wide UART accesses, rep ins/outs of words and dwords;
+ *             then isa-debug-exit with 0, as debugcon does
  */
 /* Header-only, so a freestanding guest may use them: byte order, fw_cfg's keys and sizes. */
 #include "../../base/layout.h"
@@ -55,6 +62,7 @@
 #include "../../base/machine.h"
 #include "../../devices/fw_cfg.h"
 #include "../kit/kit.h"
+#include "actions.h"
 
 #define BENCH_PORT 0x0f00
 #define BENCH_MMIO 0xe0000000u
@@ -113,7 +121,7 @@ static void do_triple(void)
 	__asm__ volatile("lidt %0; ud2" : : "m"(empty));
 }
 
-static void do_echo(void)
+void do_echo(void)
 {
 	char line[128];
 	unsigned n = 0;
@@ -141,6 +149,18 @@ static void do_bench(int mmio, uint64_t n)
 			outb(BENCH_PORT, (uint8_t)i);
 	}
 	serial_puts("GUEST-BENCH-DONE\n");
+}
+
+/* The exit-path benchmark's hypercall round trip: n HC_VERSION calls, each checked. */
+static void do_hcall_bench(uint64_t n)
+{
+	struct hc_version v;
+	uint64_t bad = 0;
+
+	serial_puts("GUEST-BENCH-START\n");
+	for (uint64_t i = 0; i < n; i++)
+		bad += hc_call(HC_VERSION, &v) != HC_OK;
+	serial_puts(bad ? "GUEST-BENCH-BAD\n" : "GUEST-BENCH-DONE\n");
 }
 
 static void do_outs(void)
@@ -1111,6 +1131,14 @@ void guest_main(struct hvm_start_info *si)
 		do_lapic_timer();
 	else if (streq(action, "ioapic-mask"))
 		do_ioapic_mask();
+	else if (streq(action, "hcall"))
+		do_hcall_bench(n);
+	else if (streq(action, "mmio-widths"))
+		do_mmio_widths(si);
+	else if (streq(action, "pio-widths"))
+		do_pio_widths();
+	else if (streq(action, "garbage"))
+		do_garbage(si, (uint32_t)parse_u64(cmdline_arg(si, "seed")), (uint32_t)n);
 	else
 		serial_puts("GUEST-UNKNOWN-ACTION\n");
 }

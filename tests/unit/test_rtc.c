@@ -675,6 +675,30 @@ static void test_hostile(void **state)
 	assert_true(rtc_next_event(f->r) - f->now <= 122071);
 }
 
+/*
+ * A date past what the clock's nanoseconds hold (century and year 0x99: 9999, found by the
+ * garbage guest; 16665 at most) moves by 400-year cycles into [1800, 2200): 9999-12-31 runs
+ * on as 1999-12-31 does, into 2000-01-01, rather than overflowing into garbage.
+ */
+static void test_far_years(void **state)
+{
+	struct fixture *f = *state;
+	/* index, then what it holds: 9999-12-31 23:59:58 written, 2000-01-01 00:00:01 (a
+	 * Saturday, 7) read three seconds on */
+	static const uint8_t set[][2] = {{CENTURY, 0x99}, {9, 0x99}, {8, 0x12}, {7, 0x31},
+					 {4, 0x23},	  {2, 0x59}, {0, 0x58}};
+	static const uint8_t want[][2] = {{0, 0x01}, {2, 0},	{4, 0}, {6, 7},
+					  {7, 0x01}, {8, 0x01}, {9, 0}, {CENTURY, 0x20}};
+
+	cmos_write(f, REG_B, H24 | SET);
+	for (unsigned i = 0; i < sizeof(set) / sizeof(set[0]); i++)
+		cmos_write(f, set[i][0], set[i][1]);
+	cmos_write(f, REG_B, H24);
+	f->now += 3 * NS;
+	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_int_equal(cmos_read(f, want[i][0]), want[i][1]);
+}
+
 /* --- memory size bytes, reset, the configuration ---------------------------------------- */
 
 static void check_mem(uint64_t ram, const uint8_t want[12])
@@ -775,6 +799,7 @@ static void test_parse_date(void **state)
 					  "2006-06-17T24:00:00",
 					  "+006-06-17",
 					  "1899-12-31",
+					  "2200-01-01", /* past what the clock holds */
 					  "2006-06-1x"};
 	int64_t t;
 
@@ -784,6 +809,7 @@ static void test_parse_date(void **state)
 	assert_int_equal(rtc_parse_date("2006-06-17", &t), 0);
 	assert_int_equal(t, timegm(&tm) - 16 * 3600 - 60 - 21);
 	assert_int_equal(rtc_parse_date("2000-02-29", &t), 0);
+	assert_int_equal(rtc_parse_date("2199-12-31T23:59:59", &t), 0);
 	assert_int_equal(rtc_parse_date("1969-12-31T23:59:59", &t), 0);
 	assert_int_equal(t, -1);
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -843,6 +869,7 @@ int main(void)
 	    T(test_read_only_registers),
 	    T(test_index_port),
 	    T(test_hostile),
+	    T(test_far_years),
 	    cmocka_unit_test(test_cmos_memory_bytes),
 	    T(test_reset),
 	    T(test_seabios),
