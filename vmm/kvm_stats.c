@@ -16,7 +16,8 @@
 
 #include "kvm_stats.h"
 
-static const char *const stat_names[KVM_STATS_N] = {KVM_STATS_NAMES};
+static const char *const stat_names[] = {KVM_STATS_NAMES};
+_Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) == KVM_STATS_N, "names and enum");
 
 /* The descriptor block is untrusted in size only: cap it and check every step. */
 #define STATS_DESC_MAX (1u << 20)
@@ -71,6 +72,19 @@ void kvm_stats_close(struct kvm_stats *s)
 	s->fd = -1;
 }
 
+const char *kvm_stats_name(int k)
+{
+	return k >= 0 && k < KVM_STATS_N ? stat_names[k] : "?";
+}
+
+int kvm_stats_read(const struct kvm_stats *s, int k, uint64_t *v)
+{
+	if (s->fd < 0 || k < 0 || k >= KVM_STATS_N || s->off[k] < 0 ||
+	    pread(s->fd, v, sizeof(*v), s->off[k]) != sizeof(*v))
+		return -1;
+	return 0;
+}
+
 void kvm_stats_describe(const struct kvm_stats *s, char *buf, unsigned long len)
 {
 	size_t n = 0;
@@ -83,7 +97,7 @@ void kvm_stats_describe(const struct kvm_stats *s, char *buf, unsigned long len)
 	for (int k = 0; k < KVM_STATS_N && n < len; k++) {
 		uint64_t v;
 
-		if (s->off[k] < 0 || pread(s->fd, &v, sizeof(v), s->off[k]) != sizeof(v))
+		if (kvm_stats_read(s, k, &v))
 			continue;
 		n += snprintf(buf + n, len - n, "%s%s=%llu", n ? " " : "", stat_names[k],
 			      (unsigned long long)v);

@@ -8,13 +8,27 @@
 #ifndef VMM_KVM_STATS_H
 #define VMM_KVM_STATS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-/* The counters we show, in this order (KVM's names). */
+/*
+ * The counters we show, in this order (KVM's names, arch/x86/kvm/x86.c and
+ * virt/kvm/kvm_main.c): exits counts every hardware exit, io_exits and mmio_exits the
+ * port and MMIO accesses among them (served in the kernel or passed on to us),
+ * insn_emulation the instructions KVM's emulator ran, halt_wait_ns the time halted.
+ */
 #define KVM_STATS_NAMES                                                                            \
 	"exits", "halt_exits", "halt_wakeup", "irq_injections", "irq_window_exits",                \
-	    "nmi_injections", "irq_exits", "signal_exits", "request_irq_exits"
-#define KVM_STATS_N 9
+	    "nmi_injections", "irq_exits", "signal_exits", "request_irq_exits", "io_exits",        \
+	    "mmio_exits", "insn_emulation", "hypercalls", "pf_taken", "halt_wait_ns"
+enum kvm_stat {
+	KVM_STAT_EXITS,
+	KVM_STAT_HALT_EXITS,
+	KVM_STAT_IO_EXITS = 9,
+	KVM_STAT_MMIO_EXITS,
+	KVM_STAT_HALT_WAIT_NS = 14,
+	KVM_STATS_N
+};
 
 struct kvm_stats {
 	int fd;			  /* -1: this KVM has no binary stats */
@@ -25,6 +39,9 @@ struct kvm_stats {
 void kvm_stats_open(struct kvm_stats *s, int vcpu_fd);
 void kvm_stats_close(struct kvm_stats *s);
 /* "exits=N halt_exits=N ..." into buf; "not offered by this KVM" without the stats fd. */
+const char *kvm_stats_name(int k);
+/* Counter k now: 0, or -1 when this KVM does not offer it. */
+int kvm_stats_read(const struct kvm_stats *s, int k, uint64_t *v);
 void kvm_stats_describe(const struct kvm_stats *s, char *buf, unsigned long len);
 
 #endif

@@ -24,6 +24,7 @@
 #include "../firmware/cpu_tables.h"
 #include "../firmware/fdt.h"
 #include "../firmware/loader.h"
+#include "exit_stats.h"
 #include "console.h"
 #include "serve.h"
 #include "vcpu.h"
@@ -246,17 +247,25 @@ int vm_run(struct vm *vm, struct console *con)
 void vm_print_stats(struct vm *vm)
 {
 	uint64_t sum[VCPU_EXIT_REASONS] = {0};
+	char nb[24];
 
+	if (vm->cfg->stats == STATS_JSON) { /* for scripts: the tables, nothing else */
+		exit_stats_print_json(vm, stderr);
+		return;
+	}
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		for (int r = 0; r < VCPU_EXIT_REASONS; r++)
 			sum[r] += vm->vcpu[i]->exits[r];
 	fprintf(stderr, "vmm: exits by reason:");
 	for (int r = 0; r < VCPU_EXIT_REASONS; r++)
 		if (sum[r])
-			fprintf(stderr, " %d=%llu", r, (unsigned long long)sum[r]);
+			fprintf(stderr, " %s=%llu", kvm_exit_name(r, nb, sizeof(nb)),
+				(unsigned long long)sum[r]);
 	fprintf(stderr, "\nvmm: unclaimed pio=%lu mmio=%lu\n",
 		atomic_load(&vm->bus.unclaimed[BUS_PIO]),
 		atomic_load(&vm->bus.unclaimed[BUS_MMIO]));
+	if (vm->cfg->stats) /* the costs are measured only with --stats */
+		exit_stats_print_text(vm, stderr);
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_describe(vm->vcpu[i]);
 	vm_describe_irqs(vm);
