@@ -648,6 +648,26 @@ check "--trace: range backwards" bad trbad3 "io:5-3" --kernel "$GUEST" --trace=i
 check "--trace: system takes no range" bad trbad4 "takes no range" --kernel "$GUEST" \
 	--trace=system:1
 check "--trace: empty item" bad trbad5 "an empty item" --kernel "$GUEST" --trace=io,,mmio
+# SIGUSR2 with --stats=json: the tables of a running VM as one JSON line; it runs on
+t_usr2_json() {
+	local st pid
+	echo_vm in9 --stats=json
+	kill -USR2 $pid
+	for _ in $(seq 50); do grep -q '^{"vmm_stats":' "$T/err" && break; sleep 0.1; done
+	echo "json" >&8
+	wait $pid
+	st=$?
+	exec 8>&-
+	[ $st -eq 0 ] && has "GUEST-ECHO json" && [ "$(grep -c '^{"vmm_stats":' "$T/err")" -eq 2 ] &&
+		grep '^{"vmm_stats":' "$T/err" | python3 -c '
+import json, sys
+a, b = (json.loads(l)["vmm_stats"] for l in sys.stdin)
+n = lambda s: s["devices"]["serial"]["count"]
+assert 0 < n(a) < n(b), (n(a), n(b))  # the echo came after the first dump
+' 2>>"$T/err"
+}
+check "SIGUSR2 with --stats=json: the running VM's tables, then the final ones" t_usr2_json
+
 check "--stats: unknown format" bad stbad "want text or json" --kernel "$GUEST" --stats=xml
 
 finish
