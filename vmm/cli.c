@@ -196,6 +196,9 @@ static enum cli_result check_config(struct vmm_config *cfg, char *err, size_t er
 		cfg->serial[cfg->nr_serial++] = (struct serial_cfg){SERIAL_STDIO, NULL};
 	if (!cfg->cmdline)
 		cfg->cmdline = CLI_DEFAULT_CMDLINE;
+	if ((cfg->trace_file || cfg->trace_format_given) && !cfg->trace)
+		return fail(err, errlen, "%s needs --trace",
+			    cfg->trace_file ? "--trace-file" : "--trace-format");
 	return CLI_RUN;
 }
 
@@ -444,6 +447,7 @@ static enum cli_result opt_trace_format(struct vmm_config *cfg, const char *arg,
 	if (strcmp(arg, "text") && strcmp(arg, "json"))
 		return fail(err, n, "--trace-format %s: want text or json", arg);
 	cfg->trace_format = !strcmp(arg, "json") ? TRACE_JSON : TRACE_TEXT;
+	cfg->trace_format_given = 1;
 	return CLI_RUN;
 }
 

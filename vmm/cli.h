@@ -49,7 +49,8 @@ struct vmm_config {
 	int trace;					  /* --trace given */
 	struct trace_spec trace_spec;			  /* what it asked for */
 	enum trace_format trace_format;			  /* --trace-format */
-	const char *trace_file;				  /* --trace-file, NULL: stderr */
+	int trace_format_given;
+	const char *trace_file; /* --trace-file, NULL: stderr */
 	int verbose;
 };
 

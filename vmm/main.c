@@ -59,7 +59,7 @@ static int trace_open(const struct vmm_config *cfg)
 		return 0;
 	if (cfg->trace_file && !(f = fopen(cfg->trace_file, "we"))) {
 		log_msg("--trace-file %s: %s", cfg->trace_file, strerror(errno));
-		return EXIT_FAILURE_VMM;
+		return EXIT_USAGE;
 	}
 	if (f != stderr) /* a file: buffered, flushed by trace_stop */
 		setvbuf(f, NULL, _IOFBF, 1 << 16);

@@ -668,6 +668,8 @@ assert 0 < n(a) < n(b), (n(a), n(b))  # the echo came after the first dump
 }
 check "SIGUSR2 with --stats=json: the running VM's tables, then the final ones" t_usr2_json
 
+check "--trace-file in a missing directory" bad trbad6 "--trace-file $T/nope/t: No such file" \
+	--kernel "$GUEST" --trace --trace-file "$T/nope/t"
 check "--stats: unknown format" bad stbad "want text or json" --kernel "$GUEST" --stats=xml
 
 finish

@@ -231,6 +231,9 @@ static void test_trace_stats(void **state)
 	expect_error(PARSE("--kernel", "k", "--stats=yaml"), "--stats=yaml: want text or json");
 	expect_error(PARSE("--kernel", "k", "--trace-format", "xml"), "--trace-format xml");
 	expect_error(PARSE("--kernel", "k", "--trace-file", ""), "--trace-file: no path");
+	expect_error(PARSE("--kernel", "k", "--trace-file", "/tmp/t"),
+		     "--trace-file needs --trace");
+	expect_error(PARSE("--kernel", "k", "--trace-format=json"), "--trace-format needs --trace");
 }
 
 static void test_dump_dtb_needs_no_kernel(void **state)
