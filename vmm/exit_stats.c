@@ -167,11 +167,15 @@ static void sum_devices(struct sums *t, const struct bus *bus)
 	t->dev[t->nr_dev++] = (struct sum_row){"unclaimed", t->uncl_exits, t->uncl_ns};
 }
 
-static void sums_take(struct sums *t, struct vm *vm)
+/* Every vCPU's tables summed (only < 0), or vCPU only's alone. */
+static void sums_take(struct sums *t, const struct vm *vm, int only)
 {
 	memset(t, 0, sizeof(*t));
 	for (int v = 0; v < vm->nr_vcpus; v++) {
 		const struct vcpu *c = vm->vcpu[v];
+
+		if (only >= 0 && v != only)
+			continue;
 		const struct exit_stats *s = &c->st;
 
 		for (int r = 0; r < EXIT_STATS_REASONS; r++) {
@@ -224,6 +228,27 @@ static void print_time(FILE *f, const char *who, uint64_t wall, uint64_t run, ui
 		who, ms(wall), ms(run), share(run, wall), ms(vmm), share(vmm, wall));
 }
 
+static void print_devices(FILE *f, const char *who, const struct sums *t)
+{
+	for (int d = 0; d < t->nr_dev; d++)
+		if (t->dev[d].n)
+			fprintf(f, "vmm: %sby device: %s: %llu exits, %.3f ms, mean %llu ns\n", who,
+				t->dev[d].name, (unsigned long long)t->dev[d].n, ms(t->dev[d].ns),
+				(unsigned long long)mean(t->dev[d].ns, t->dev[d].n));
+}
+
+/* With more than one vCPU, which of them took which device's exits. */
+static void print_vcpu_devices(const struct vcpu *v, const char *who, FILE *f)
+{
+	struct sums *t;
+
+	if (v->vm->nr_vcpus < 2 || !(t = malloc(sizeof(*t))))
+		return;
+	sums_take(t, v->vm, v->id);
+	print_devices(f, who, t);
+	free(t);
+}
+
 void exit_stats_print_vcpu(const struct vcpu *v, FILE *f)
 {
 	const struct exit_stats *s = &v->st;
@@ -240,6 +265,7 @@ void exit_stats_print_vcpu(const struct vcpu *v, FILE *f)
 				(unsigned long long)v->exits[r], ms(s->reason_ns[r]),
 				(unsigned long long)mean(s->reason_ns[r], v->exits[r]));
 	}
+	print_vcpu_devices(v, who, f);
 	print_time(f, who, s->t_last - s->t_start, s->run_ns, s->vmm_ns);
 	/* KVM counts every hardware exit; those that did not reach us it served itself. */
 	if (kvm_stats_read(&v->stats, KVM_STAT_EXITS, &kvm_exits))
@@ -263,12 +289,8 @@ void exit_stats_print_text(struct vm *vm, FILE *f)
 
 	if (!t)
 		return;
-	sums_take(t, vm);
-	for (int d = 0; d < t->nr_dev; d++)
-		if (t->dev[d].n)
-			fprintf(f, "vmm: by device: %s: %llu exits, %.3f ms, mean %llu ns\n",
-				t->dev[d].name, (unsigned long long)t->dev[d].n, ms(t->dev[d].ns),
-				(unsigned long long)mean(t->dev[d].ns, t->dev[d].n));
+	sums_take(t, vm, -1);
+	print_devices(f, "", t);
 	for (int sp = 0; sp < BUS_NR; sp++)
 		for (int i = 0; i < vm->bus.nr[sp]; i++) {
 			const struct bus_range *r = &vm->bus.range[sp][i];
@@ -327,13 +349,26 @@ static void json_reasons(FILE *f, const uint64_t *n, const uint64_t *ns)
 	fputc('}', f);
 }
 
-static void json_vcpu(FILE *f, const struct vcpu *v)
+static void json_devices(FILE *f, const struct sums *t)
+{
+	fprintf(f, ",\"devices\":{");
+	for (int d = 0; d < t->nr_dev; d++) {
+		fprintf(f, "%s\"%s\":", d ? "," : "", t->dev[d].name);
+		json_row(f, t->dev[d].n, t->dev[d].ns);
+	}
+	fputc('}', f);
+}
+
+/* t: a scratch table for the vCPU's own sums */
+static void json_vcpu(FILE *f, const struct vcpu *v, struct sums *t)
 {
 	const struct exit_stats *s = &v->st;
 	const char *sep = "";
 
 	fprintf(f, "{\"id\":%d,\"exits_by_reason\":", v->id);
 	json_reasons(f, v->exits, s->reason_ns);
+	sums_take(t, v->vm, v->id);
+	json_devices(f, t);
 	fputc(',', f);
 	json_time(f, s->t_last - s->t_start, s->run_ns, s->vmm_ns);
 	fprintf(f, ",\"kvm\":{");
@@ -372,24 +407,20 @@ static void json_regions(FILE *f, const struct sums *t, const struct bus *bus)
 	fprintf(f, "],\"unclaimed_unlisted\":%" PRIu64, t->uncl_other);
 }
 
-static void json_write(FILE *f, struct vm *vm, const struct sums *t)
+static void json_write(FILE *f, struct vm *vm, struct sums *t)
 {
 	fprintf(f, "{\"vmm_stats\":{\"exits_by_reason\":");
 	json_reasons(f, t->reason_n, t->reason_ns);
 	fputc(',', f);
 	json_time(f, t->wall_ns, t->run_ns, t->vmm_ns);
+	json_devices(f, t);
+	json_regions(f, t, &vm->bus);
 	fprintf(f, ",\"vcpus\":[");
 	for (int v = 0; v < vm->nr_vcpus; v++) {
 		fprintf(f, v ? "," : "");
-		json_vcpu(f, vm->vcpu[v]);
+		json_vcpu(f, vm->vcpu[v], t); /* last: it reuses t */
 	}
-	fprintf(f, "],\"devices\":{");
-	for (int d = 0; d < t->nr_dev; d++) {
-		fprintf(f, "%s\"%s\":", d ? "," : "", t->dev[d].name);
-		json_row(f, t->dev[d].n, t->dev[d].ns);
-	}
-	fputc('}', f);
-	json_regions(f, t, &vm->bus);
+	fputc(']', f);
 	fprintf(f, ",\"unclaimed_total\":{\"pio\":%lu,\"mmio\":%lu}}}\n",
 		atomic_load(&vm->bus.unclaimed[BUS_PIO]),
 		atomic_load(&vm->bus.unclaimed[BUS_MMIO]));
@@ -405,7 +436,7 @@ void exit_stats_print_json(struct vm *vm, FILE *f)
 
 	if (!t)
 		return;
-	sums_take(t, vm);
+	sums_take(t, vm, -1);
 	if ((m = open_memstream(&buf, &len))) {
 		json_write(m, vm, t);
 		if (!fclose(m))

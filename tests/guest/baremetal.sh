@@ -620,6 +620,15 @@ t_stats_names() {
 }
 check "--stats: exits by reason name, device, region; unclaimed by port; time split" t_stats_names
 
+# two vCPUs: the BSP's exits are its own; the AP, parked in wait-for-SIPI, spent its time in KVM
+t_stats_smp() {
+	run stsmp 0 --kernel "$GUEST" --cpus 2 --stats --cmdline "action=pio n=10" &&
+		has "^vmm: vcpu0: by device: unclaimed: 10 exits, " err &&
+		! has "^vmm: vcpu1: by device: " err &&
+		has "^vmm: vcpu1: time: wall [0-9.]* ms, in KVM_RUN [0-9.]* ms (the guest's share 100.0%), in the VMM 0.000 ms" err
+}
+check "--stats with 2 vCPUs: devices per vCPU, the parked AP's time inside KVM_RUN" t_stats_smp
+
 t_stats_json() {
 	run stjson 0 --kernel "$GUEST" --stats=json --cmdline "action=mmio n=1000" &&
 		[ "$(grep -c '^{"vmm_stats":' "$T/err")" -eq 1 ] &&
