@@ -359,11 +359,27 @@ static void json_devices(FILE *f, const struct sums *t)
 	fputc('}', f);
 }
 
+/* ,"key":{"name":value,...}: KVM's counters, those it offers. */
+static void json_kvm(FILE *f, const char *key, const struct kvm_stats *ks)
+{
+	const char *sep = "";
+
+	fprintf(f, ",\"%s\":{", key);
+	for (int k = 0; k < ks->n; k++) {
+		uint64_t val;
+
+		if (kvm_stats_read(ks, k, &val))
+			continue;
+		fprintf(f, "%s\"%s\":%" PRIu64, sep, kvm_stats_name(ks, k), val);
+		sep = ",";
+	}
+	fputc('}', f);
+}
+
 /* t: a scratch table for the vCPU's own sums */
 static void json_vcpu(FILE *f, const struct vcpu *v, struct sums *t)
 {
 	const struct exit_stats *s = &v->st;
-	const char *sep = "";
 
 	fprintf(f, "{\"id\":%d,\"exits_by_reason\":", v->id);
 	json_reasons(f, v->exits, s->reason_ns);
@@ -371,16 +387,8 @@ static void json_vcpu(FILE *f, const struct vcpu *v, struct sums *t)
 	json_devices(f, t);
 	fputc(',', f);
 	json_time(f, s->t_last - s->t_start, s->run_ns, s->vmm_ns);
-	fprintf(f, ",\"kvm\":{");
-	for (int k = 0; k < KVM_STATS_N; k++) {
-		uint64_t val;
-
-		if (kvm_stats_read(&v->stats, k, &val))
-			continue;
-		fprintf(f, "%s\"%s\":%" PRIu64, sep, kvm_stats_name(k), val);
-		sep = ",";
-	}
-	fprintf(f, "}}");
+	json_kvm(f, "kvm", &v->stats);
+	fputc('}', f);
 }
 
 static void json_regions(FILE *f, const struct sums *t, const struct bus *bus)
@@ -415,6 +423,7 @@ static void json_write(FILE *f, struct vm *vm, struct sums *t)
 	json_time(f, t->wall_ns, t->run_ns, t->vmm_ns);
 	json_devices(f, t);
 	json_regions(f, t, &vm->bus);
+	json_kvm(f, "kvm_vm", &vm->kstats);
 	fprintf(f, ",\"vcpus\":[");
 	for (int v = 0; v < vm->nr_vcpus; v++) {
 		fprintf(f, v ? "," : "");

@@ -184,7 +184,7 @@ struct vcpu *vcpu_create(struct vm *vm, int id)
 		errno = -err;
 		goto fail;
 	}
-	kvm_stats_open(&v->stats, v->fd);
+	kvm_stats_open(&v->stats, v->fd, KVM_STATS_VCPU);
 	return v;
 fail:
 	err = errno;
@@ -505,6 +505,7 @@ static void *vcpu_thread(void *arg)
 	sigfillset(&set);
 	sigdelset(&set, SIGUSR1);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	atomic_store(&v->running, 1); /* vcpu_kick: from now on a kick signals us */
 	vcpu_observe_start(v);
 	timeline_mark(TL_FIRST_RUN);
 	while (!atomic_load(&v->vm->end)) {
@@ -534,6 +535,7 @@ static void *vcpu_thread(void *arg)
 			break;
 	}
 	vcpu_mark(v, VCPU_ENDED);
+	atomic_store(&v->running, 0); /* no more signals: the thread is gone before its join */
 	return NULL;
 }
 
@@ -559,10 +561,16 @@ int vcpu_start(struct vcpu *v)
 
 void vcpu_kick(struct vcpu *v)
 {
-	/* immediate_exit covers the window before the thread enters KVM_RUN,
-	 * the signal the time inside it. */
+	/*
+	 * immediate_exit covers the window before the thread enters KVM_RUN, the signal the
+	 * time inside it. Whether to signal is the thread's word (running), not vcpu_start's
+	 * (started, set only after pthread_create returns: a kick in between, as a vCPU 0 that
+	 * powers off before the main thread has marked vCPU 1 started, would send none while
+	 * vCPU 1 already sleeps in KVM_RUN for its SIPI). Either this load sees running, or the
+	 * thread's store of it comes later and its KVM_RUN sees immediate_exit (both seq_cst).
+	 */
 	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	if (v->started)
+	if (atomic_load(&v->running))
 		pthread_kill(v->thread, SIGUSR1);
 }
 

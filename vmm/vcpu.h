@@ -33,7 +33,8 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
-	int started;
+	int started;	    /* the main thread's: there is a thread to join */
+	atomic_int running; /* the thread's own, before its first KVM_RUN: a signal reaches it */
 	struct vm *vm;
 	uint64_t exits[VCPU_EXIT_REASONS]; /* by KVM_EXIT_* reason */
 	/* Written by the vCPU thread around each exit (relaxed stores: no cost worth naming). */
