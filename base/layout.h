@@ -4,6 +4,7 @@
  * loaders, the firmware builders and the devices agree without talking.
  *
  *   0x0000_0500  GDT (boot entries)
+ *   0x0000_1000  free: a bare-metal guest's AP trampoline (guest/kit/smp.c), SIPI vector 1
  *   0x0000_6000  hvm_start_info + memmap (PVH entry)
  *   0x0000_7000  boot_params, the "zero page" (bzImage entry)
  *   0x0000_8ff0  initial stack
@@ -37,6 +38,16 @@
 #define LAYOUT_RESET_VECTOR 0xffff0ULL /* f000:fff0, where a CPU reset starts */
 #define LAYOUT_HIMEM	    0x100000ULL
 #define LAYOUT_KERNEL	    0x100000ULL
+
+/*
+ * A page the VMM never writes and e820 calls RAM, for the real-mode code an AP starts in
+ * (a STARTUP IPI's vector is its page number: SDM vol. 3, 8.4.4.1). Kept free here so that
+ * nothing the VMM places at boot lands on it.
+ */
+#define LAYOUT_AP_TRAMPOLINE 0x1000ULL
+_Static_assert(LAYOUT_GDT + 0x100 <= LAYOUT_AP_TRAMPOLINE &&
+		   LAYOUT_AP_TRAMPOLINE + 0x1000 <= LAYOUT_START_INFO,
+	       "the AP trampoline's page lies between the boot GDT and start_info");
 
 #define LAYOUT_MMIO_HOLE	0xc0000000ULL
 #define LAYOUT_4G		0x100000000ULL

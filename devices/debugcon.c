@@ -11,14 +11,17 @@
 #include <unistd.h>
 
 #include "../base/log.h"
+#include "../base/outq.h"
 #include "debugcon.h"
 #include "device.h"
 #include "serial.h"
 
 #define DEBUGCON_READBACK 0xe9 /* QEMU's default readback value */
+#define DEBUGCON_FLUSH_MS 500  /* at the end, the longest we wait for a reader */
 
 struct debugcon {
-	int out_fd; /* -1: discarded */
+	int out_fd;	  /* -1: discarded */
+	struct outq *out; /* written by its own thread: a vCPU never blocks on the reader */
 };
 
 static void debugcon_io(void *opaque, uint64_t offset, void *data, uint32_t len, bool is_write)
@@ -31,9 +34,10 @@ static void debugcon_io(void *opaque, uint64_t offset, void *data, uint32_t len,
 		*(uint8_t *)data = DEBUGCON_READBACK;
 		return;
 	}
-	/* The port is one byte wide, as QEMU's. A full pipe loses the byte. */
-	if (d->out_fd >= 0 && write(d->out_fd, data, 1) < 0)
-		log_guest("debugcon: %s", strerror(errno));
+	/* The port is one byte wide, as QEMU's. No status register to push back with: when
+	 * the queue is full (nobody reads), the byte is lost. */
+	if (d->out)
+		outq_put(d->out, data, 1);
 }
 
 static int debugcon_count(const struct device_host *h)
@@ -45,6 +49,7 @@ static void debugcon_destroy(void *dev)
 {
 	struct debugcon *d = dev;
 
+	outq_destroy(d->out, DEBUGCON_FLUSH_MS);
 	if (d->out_fd > STDERR_FILENO)
 		close(d->out_fd);
 	free(d);
@@ -66,8 +71,12 @@ static int debugcon_create(const struct device_host *h, int i, void **dev)
 		free(d);
 		return err;
 	}
-	if ((err =
-		 device_claim(h, BUS_PIO, h->mach->debugcon_port, 1, debugcon_io, d, "debugcon"))) {
+	if (d->out_fd >= 0 && !(d->out = outq_create(d->out_fd, NULL, NULL)))
+		err = -errno;
+	else
+		err =
+		    device_claim(h, BUS_PIO, h->mach->debugcon_port, 1, debugcon_io, d, "debugcon");
+	if (err) {
 		debugcon_destroy(d);
 		return err;
 	}

@@ -59,6 +59,11 @@ struct device_host {
 	void (*power)(void *vmm, bool reset);
 	/* The guest asked to end the run with this exit status (isa-debug-exit). */
 	void (*exit)(void *vmm, int status);
+	/*
+	 * Bytes for the console, after what ttyS0 sent and through the same output queue
+	 * (HC_PUTS): never blocks; what does not fit is dropped.
+	 */
+	void (*console_out)(void *vmm, const void *buf, size_t len);
 	/* The kernel command line the guest was given (for hypercalls). */
 	const char *(*cmdline)(void *vmm);
 	/* The i-th --disk image, or NULL: for guests that read it without virtio. */

@@ -24,7 +24,6 @@
 
 struct hypercall {
 	const struct device_host *h;
-	int out_fd;	    /* HC_PUTS */
 	struct timespec t0; /* HC_TIME's monotonic zero */
 };
 
@@ -39,8 +38,8 @@ static int hc_puts(struct hypercall *hc, struct hc_puts *a)
 
 	if (!p && a->len)
 		return HC_EFAULT;
-	if (a->len && write(hc->out_fd, p, a->len) < 0)
-		return HC_EIO;
+	if (a->len && hc->h->console_out)
+		hc->h->console_out(hc->h->vmm, p, a->len);
 	return HC_OK;
 }
 
@@ -206,7 +205,7 @@ static int hypercall_count(const struct device_host *h)
 
 static int hypercall_create(const struct device_host *h, int i, void **dev)
 {
-	struct hypercall *hc = hypercall_new(h, STDOUT_FILENO);
+	struct hypercall *hc = hypercall_new(h);
 	int err;
 
 	(void)i;
@@ -221,14 +220,13 @@ static int hypercall_create(const struct device_host *h, int i, void **dev)
 	return 0;
 }
 
-struct hypercall *hypercall_new(const struct device_host *h, int out_fd)
+struct hypercall *hypercall_new(const struct device_host *h)
 {
 	struct hypercall *hc = calloc(1, sizeof(*hc));
 
 	if (!hc)
 		return NULL;
 	hc->h = h;
-	hc->out_fd = out_fd;
 	clock_gettime(CLOCK_MONOTONIC, &hc->t0);
 	return hc;
 }

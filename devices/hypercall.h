@@ -9,8 +9,8 @@ struct device_host;
 struct device_ops;
 struct hypercall;
 
-/* A hypercall handler whose HC_PUTS writes to out_fd (the device uses stdout). */
-struct hypercall *hypercall_new(const struct device_host *h, int out_fd);
+/* A hypercall handler on host h (HC_PUTS goes to h->console_out). */
+struct hypercall *hypercall_new(const struct device_host *h);
 /*
  * Call `call` with its block at gpa, as a guest's OUT to HC_PORT(call) does: the result
  * written into the block, and returned; -EFAULT (negative errno) for a block that could

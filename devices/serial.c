@@ -2,10 +2,14 @@
 /*
  * A 16550A UART, after kvmtool's hw/serial.c and QEMU's hw/char/serial.c.
  *
- * Transmission is instantaneous: a byte written to THR goes straight to
- * out_fd, so THR and the transmitter are always empty (LSR.THRE|TEMT) and
- * there is no TX FIFO to model. Reception goes through a 16-byte FIFO that
- * the console thread fills with serial_rx_push().
+ * Transmission goes through an output queue (base/outq.h, 64 KiB) that a
+ * thread of its own writes to out_fd, so a vCPU never blocks in write() on a
+ * console nobody reads. While the queue has room, THR and the transmitter
+ * read as empty (LSR.THRE|TEMT) and there is no TX FIFO to model; when it is
+ * full they read busy, the back-pressure drivers wait on, THRI comes when
+ * room does, and a byte written anyway is dropped and counted. Reception
+ * goes through a 16-byte FIFO that the console thread fills with
+ * serial_rx_push().
  *
  * Choices where hardware and the reference models differ:
  *  - The RX FIFO is 16 deep even when the guest has not enabled FIFOs in
@@ -30,11 +34,13 @@
 #include <linux/serial_reg.h>
 
 #include "../base/log.h"
+#include "../base/outq.h"
 #include "../base/timeline.h"
 #include "device.h"
 #include "serial.h"
 
 #define SERIAL_FIFO_LEN 16
+#define SERIAL_FLUSH_MS 500 /* at the end, the longest we wait for a reader to take the rest */
 #define SERIAL_NR_REGS	8
 
 /* IIR bits 7:6 read 11 with FIFOs enabled: what makes Linux say 16550A. */
@@ -45,7 +51,7 @@
 
 struct serial {
 	pthread_mutex_t lock;
-	int out_fd;
+	struct outq *out; /* NULL: output discarded */
 	device_irq_fn set_irq;
 	void *irq_ctx;
 	int irq_level; /* what set_irq was last told */
@@ -112,7 +118,10 @@ static void serial_update_irq(struct serial *s)
 
 static uint8_t serial_lsr(const struct serial *s)
 {
-	uint8_t lsr = s->lsr_err | UART_LSR_THRE | UART_LSR_TEMT;
+	uint8_t lsr = s->lsr_err;
+
+	if (!s->out || !outq_full(s->out))
+		lsr |= UART_LSR_THRE | UART_LSR_TEMT;
 
 	if (s->rx_count)
 		lsr |= UART_LSR_DR;
@@ -187,19 +196,32 @@ static uint8_t serial_rx_get(struct serial *s)
 
 static void serial_tx(struct serial *s, uint8_t b)
 {
-	ssize_t n;
-
 	if (serial_loopback(s)) {
 		serial_rx_put(s, b);
 		return;
 	}
 	timeline_mark(TL_FIRST_SERIAL);
-	if (s->out_fd < 0)
-		return;
-	/* A UART cannot report a host error; anything but EINTR drops the byte. */
-	do
-		n = write(s->out_fd, &b, 1);
-	while (n < 0 && errno == EINTR);
+	if (s->out)
+		outq_put(s->out, &b, 1); /* full: dropped, counted; the driver ignored THRE */
+}
+
+void serial_output(struct serial *s, const void *buf, size_t len)
+{
+	pthread_mutex_lock(&s->lock); /* between two THR bytes, not in the middle of one */
+	if (s->out)
+		outq_put(s->out, buf, len);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* From the output queue's thread: a full queue has room, so THR is empty again. */
+static void serial_tx_room(void *ctx)
+{
+	struct serial *s = ctx;
+
+	pthread_mutex_lock(&s->lock);
+	s->thri_pending = true;
+	serial_update_irq(s);
+	pthread_mutex_unlock(&s->lock);
 }
 
 static void serial_write_ier(struct serial *s, uint8_t val)
@@ -238,8 +260,9 @@ static void serial_write(struct serial *s, unsigned int reg, uint8_t val)
 			break;
 		}
 		serial_tx(s, val);
-		/* TX is instant, so THR is empty again at once: re-arm. */
-		s->thri_pending = true;
+		/* THR is empty again at once unless the queue is full: re-arm (or, when
+		 * full, serial_tx_room will). */
+		s->thri_pending = !s->out || !outq_full(s->out);
 		break;
 	case UART_IER:
 		if (serial_dlab(s))
@@ -379,7 +402,13 @@ struct serial *serial_create(int out_fd, device_irq_fn set_irq, void *irq_ctx)
 		errno = err;
 		return NULL;
 	}
-	s->out_fd = out_fd;
+	if (out_fd >= 0 && !(s->out = outq_create(out_fd, serial_tx_room, s))) {
+		err = errno;
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+		errno = err;
+		return NULL;
+	}
 	s->set_irq = set_irq;
 	s->irq_ctx = irq_ctx;
 	s->irq_level = 0; /* the line starts low; no need to say so */
@@ -392,6 +421,7 @@ void serial_destroy(struct serial *s)
 {
 	if (!s)
 		return;
+	outq_destroy(s->out, SERIAL_FLUSH_MS);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

@@ -32,6 +32,8 @@ int serial_cfg_open(const struct serial_cfg *c);
 /* out_fd < 0 discards output. Returns NULL with errno set on failure. */
 struct serial *serial_create(int out_fd, device_irq_fn set_irq, void *irq_ctx);
 void serial_destroy(struct serial *s);
+/* Bytes for this UART's output that did not come through THR (HC_PUTS): same queue. */
+void serial_output(struct serial *s, const void *buf, size_t len);
 /* Bus handler: offset 0..7 from the I/O base. */
 void serial_io(void *opaque, uint64_t offset, void *data, uint32_t len, bool is_write);
 /* Host -> guest bytes. Takes what fits in the RX FIFO, returns the count. */

@@ -147,6 +147,69 @@ void loader_seg_copy(const struct guest_mem *gm, const uint8_t *img, const struc
 	memset(dst + s->filesz, 0, s->memsz - s->filesz);
 }
 
+int loader_seg_check_low(const struct guest_mem *gm, size_t len, const struct elf_seg *s)
+{
+	if (s->memsz > LAYOUT_4G || s->paddr > LAYOUT_4G - s->memsz)
+		return -EFBIG;
+	return loader_seg_check(gm, len, s);
+}
+
+void loader_seg_load(const struct guest_mem *gm, const uint8_t *img, const struct elf_seg *s,
+		     struct kernel_image *k)
+{
+	loader_seg_copy(gm, img, s);
+	if (s->paddr + s->memsz > k->load_end)
+		k->load_end = s->paddr + s->memsz;
+}
+
+static int elf_overlaps(const struct elf_seg *a, const struct elf_seg *b)
+{
+	return a->paddr < b->paddr + b->memsz && b->paddr < a->paddr + a->memsz;
+}
+
+/*
+ * e_entry is a virtual address: where an executable segment's vaddr and paddr differ, QEMU's
+ * load_elf moves it by the difference (include/hw/elf_ops.h), and so do we.
+ */
+static uint64_t elf_entry_paddr(const struct elf_file *f, const struct elf_seg *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (s[i].vaddr != s[i].paddr && (s[i].flags & PF_X) && f->entry >= s[i].vaddr &&
+		    f->entry - s[i].vaddr < s[i].filesz)
+			return f->entry - s[i].vaddr + s[i].paddr;
+	return f->entry;
+}
+
+int loader_elf_load_low(const struct guest_mem *gm, const uint8_t *img, size_t len,
+			const struct elf_file *f, struct kernel_image *k)
+{
+	struct elf_seg seg[LOADER_ELF_MAX_LOAD], s;
+	int n = 0, err, entry_ok = 0;
+
+	for (int i = 0; i < f->phnum; i++) {
+		if ((err = loader_elf_phdr(img, len, f, i, &s)))
+			return err;
+		if (s.type != PT_LOAD || !s.memsz)
+			continue;
+		if (n == LOADER_ELF_MAX_LOAD)
+			return -EINVAL;
+		if ((err = loader_seg_check_low(gm, len, &s)))
+			return err;
+		for (int j = 0; j < n; j++)
+			if (elf_overlaps(&s, &seg[j]))
+				return -EINVAL;
+		seg[n++] = s;
+	}
+	k->entry = elf_entry_paddr(f, seg, n);
+	for (int i = 0; i < n; i++)
+		entry_ok |= k->entry >= seg[i].paddr && k->entry - seg[i].paddr < seg[i].filesz;
+	if (!entry_ok)
+		return -EINVAL;
+	for (int i = 0; i < n; i++)
+		loader_seg_load(gm, img, &seg[i], k);
+	return 0;
+}
+
 int loader_load_elf(const struct guest_mem *gm, const uint8_t *img, size_t len,
 		    struct kernel_image *k)
 {
@@ -185,16 +248,42 @@ int loader_load_elf(const struct guest_mem *gm, const uint8_t *img, size_t len,
 	return 0;
 }
 
+/*
+ * Solo5's hvt and QEMU's load_elf agree on what a plain executable is: ELF64, x86-64, ET_EXEC
+ * (an ET_DYN would want relocating, which no boot loader here does).
+ */
+int loader_load_elf64(const struct guest_mem *gm, const uint8_t *img, size_t len,
+		      struct kernel_image *k)
+{
+	struct elf_file f;
+	int err;
+
+	if ((err = loader_elf_parse(img, len, &f)))
+		return err;
+	if (!f.is64 || le_get(img + 16, 2) != ET_EXEC)
+		return -ENOEXEC;
+	memset(k, 0, sizeof(*k));
+	k->kind = KERNEL_ELF64;
+	if ((err = loader_elf_load_low(gm, img, len, &f, k)))
+		return err;
+	k->initrd_addr_max = LAYOUT_MMIO_HOLE - 1;
+	k->cmdline_max = LAYOUT_CMDLINE_MAX - 1;
+	return 0;
+}
+
 int loader_load_kernel(const struct guest_mem *gm, const uint8_t *img, size_t len,
 		       struct kernel_image *k)
 {
 	int err;
 
-	/* QEMU's x86_load_linux: the Linux header's magic decides, then multiboot, then PVH. */
+	/* QEMU's x86_load_linux: the Linux header's magic decides, then multiboot, then PVH;
+	 * then, beyond QEMU, a plain 64-bit ELF. */
 	if (len >= BP_HDRS + 4 && !memcmp(img + BP_HDRS, "HdrS", 4))
 		return loader_load_bzimage(gm, img, len, k);
 	err = multiboot_load(gm, img, len, k);
-	return err == -ENOEXEC ? loader_load_elf(gm, img, len, k) : err;
+	if (err == -ENOEXEC)
+		err = loader_load_elf(gm, img, len, k);
+	return err == -ENOEXEC ? loader_load_elf64(gm, img, len, k) : err;
 }
 
 int loader_load_initrd(const struct guest_mem *gm, const struct kernel_image *k, const uint8_t *img,
@@ -222,7 +311,8 @@ const char *loader_strerror(int err)
 {
 	switch (err) {
 	case -ENOEXEC:
-		return "not a 64-bit bzImage, a multiboot image or an ELF with a PVH entry note";
+		return "not a 64-bit bzImage, a multiboot image, an ELF with a PVH entry note "
+		       "or an x86-64 ELF executable";
 	case -EINVAL:
 		return "truncated or malformed image";
 	case -EFBIG:

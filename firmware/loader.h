@@ -16,6 +16,7 @@ enum kernel_kind {
 	KERNEL_BZIMAGE,	  /* Linux boot protocol, 64-bit entry at +0x200 */
 	KERNEL_PVH,	  /* ELF with a XEN_ELFNOTE_PHYS32_ENTRY note */
 	KERNEL_MULTIBOOT, /* Multiboot 0.6.96 header: firmware/multiboot.h */
+	KERNEL_ELF64,	  /* a plain x86-64 ELF executable: 64-bit entry at e_entry */
 };
 
 #define SETUP_HDR_MAX 0x80 /* 0x1f1..0x270: the whole setup_header as of 2.15 */
@@ -37,7 +38,8 @@ struct kernel_image {
 
 /*
  * Content detection as QEMU's x86_load_linux does it: "HdrS" at 0x202 is Linux whatever else
- * the file holds; otherwise a multiboot header wins over a PVH note; then a PVH ELF. The
+ * the file holds; otherwise a multiboot header wins over a PVH note; then a PVH ELF; last an
+ * x86-64 ELF executable with neither (loader_load_elf64), which QEMU does not boot. The
  * errors: -ENOEXEC (not a kernel we boot), -EINVAL (truncated or inconsistent), -EFBIG (does
  * not fit RAM), -EOPNOTSUPP (a multiboot requirement we lack, in k->mb_bad_bit).
  */
@@ -47,6 +49,13 @@ int loader_load_bzimage(const struct guest_mem *gm, const uint8_t *img, size_t l
 			struct kernel_image *k);
 int loader_load_elf(const struct guest_mem *gm, const uint8_t *img, size_t len,
 		    struct kernel_image *k);
+/*
+ * An ELFCLASS64 EM_X86_64 ET_EXEC file, loaded as loader_elf_load_low does (below 4 GiB, where
+ * the boot page tables identity-map), entered at e_entry in long mode (vcpu_set_boot_regs).
+ * -ENOEXEC for any other kind of file.
+ */
+int loader_load_elf64(const struct guest_mem *gm, const uint8_t *img, size_t len,
+		      struct kernel_image *k);
 /*
  * Put an initrd as high as possible in low RAM, page-aligned, below
  * max_addr and above the kernel. Returns 0 and the address, or -EFBIG.
@@ -83,5 +92,19 @@ int loader_elf_phdr(const uint8_t *img, size_t len, const struct elf_file *f, in
 int loader_seg_check(const struct guest_mem *gm, size_t len, const struct elf_seg *s);
 /* Copy a checked segment into RAM and zero the rest of its memsz (the BSS). */
 void loader_seg_copy(const struct guest_mem *gm, const uint8_t *img, const struct elf_seg *s);
+/* loader_seg_check, and every byte below 4 GiB: for entries that run on 32-bit addresses. */
+int loader_seg_check_low(const struct guest_mem *gm, size_t len, const struct elf_seg *s);
+/* loader_seg_copy, and k->load_end raised past the segment. */
+void loader_seg_load(const struct guest_mem *gm, const uint8_t *img, const struct elf_seg *s,
+		     struct kernel_image *k);
+/*
+ * An ELF's PT_LOAD segments at their physical addresses, as QEMU's load_elf puts them: each
+ * one checked by loader_seg_check_low, none overlapping another (at most LOADER_ELF_MAX_LOAD),
+ * k->entry = e_entry (moved as QEMU moves it where an executable segment's vaddr and paddr
+ * differ) among the bytes loaded from the file. Nothing is written unless all of it holds.
+ */
+#define LOADER_ELF_MAX_LOAD 32 /* PT_LOAD segments we compare for overlap; kernels have a few */
+int loader_elf_load_low(const struct guest_mem *gm, const uint8_t *img, size_t len,
+			const struct elf_file *f, struct kernel_image *k);
 
 #endif

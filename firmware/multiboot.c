@@ -12,7 +12,6 @@
 
 #define MB_HEADER_MIN	12 /* magic, flags, checksum */
 #define MB_HEADER_ADDRS 32 /* and the five address fields */
-#define MB_ELF_MAX_LOAD 32 /* PT_LOAD segments we compare for overlap; kernels have a few */
 #define MB_BOOT_DEVICE	0x8000ffffu
 #define PAGE_SIZE	0x1000ULL
 
@@ -59,22 +58,6 @@ int multiboot_unsupported_bit(uint32_t flags)
 	return unknown ? __builtin_ctz(unknown) : -1;
 }
 
-/* A segment the kernel occupies must also lie below 4 GiB: it runs with 32-bit addresses. */
-static int mb_seg_check(const struct guest_mem *gm, size_t len, const struct elf_seg *s)
-{
-	if (s->memsz > LAYOUT_4G || s->paddr > LAYOUT_4G - s->memsz)
-		return -EFBIG;
-	return loader_seg_check(gm, len, s);
-}
-
-static void mb_seg_load(const struct guest_mem *gm, const uint8_t *img, const struct elf_seg *s,
-			struct kernel_image *k)
-{
-	loader_seg_copy(gm, img, s);
-	if (s->paddr + s->memsz > k->load_end)
-		k->load_end = s->paddr + s->memsz;
-}
-
 /* 3.1.3: the a.out kludge, the address fields of a header with flag bit 16. */
 static int mb_load_aout(const struct guest_mem *gm, const uint8_t *img, size_t len,
 			const struct mb_header *h, struct kernel_image *k)
@@ -101,32 +84,14 @@ static int mb_load_aout(const struct guest_mem *gm, const uint8_t *img, size_t l
 			return -EINVAL;
 		s.memsz = h->bss_end_addr - h->load_addr;
 	}
-	if ((err = mb_seg_check(gm, len, &s)))
+	if ((err = loader_seg_check_low(gm, len, &s)))
 		return err;
 	/* The entry must be among the bytes loaded from the file. */
 	if (h->entry_addr < h->load_addr || h->entry_addr - h->load_addr >= s.filesz)
 		return -EINVAL;
-	mb_seg_load(gm, img, &s, k);
+	loader_seg_load(gm, img, &s, k);
 	k->entry = h->entry_addr;
 	return 0;
-}
-
-static int mb_overlaps(const struct elf_seg *a, const struct elf_seg *b)
-{
-	return a->paddr < b->paddr + b->memsz && b->paddr < a->paddr + a->memsz;
-}
-
-/*
- * e_entry is a virtual address: where an executable segment's vaddr and paddr differ, QEMU's
- * load_elf moves it by the difference (include/hw/elf_ops.h), and so do we.
- */
-static uint64_t mb_elf_entry(const struct elf_file *f, const struct elf_seg *s, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (s[i].vaddr != s[i].paddr && (s[i].flags & PF_X) && f->entry >= s[i].vaddr &&
-		    f->entry - s[i].vaddr < s[i].filesz)
-			return f->entry - s[i].vaddr + s[i].paddr;
-	return f->entry;
 }
 
 /*
@@ -137,34 +102,12 @@ static uint64_t mb_elf_entry(const struct elf_file *f, const struct elf_seg *s, 
 static int mb_load_elf(const struct guest_mem *gm, const uint8_t *img, size_t len,
 		       struct kernel_image *k)
 {
-	struct elf_seg seg[MB_ELF_MAX_LOAD], s;
 	struct elf_file f;
-	int n = 0, err, entry_ok = 0;
+	int err;
 
 	if ((err = loader_elf_parse(img, len, &f)))
 		return err == -ENOEXEC ? -EINVAL : err; /* no flag bit 16 and no ELF: malformed */
-	for (int i = 0; i < f.phnum; i++) {
-		if ((err = loader_elf_phdr(img, len, &f, i, &s)))
-			return err;
-		if (s.type != PT_LOAD || !s.memsz)
-			continue;
-		if (n == MB_ELF_MAX_LOAD)
-			return -EINVAL;
-		if ((err = mb_seg_check(gm, len, &s)))
-			return err;
-		for (int j = 0; j < n; j++)
-			if (mb_overlaps(&s, &seg[j]))
-				return -EINVAL;
-		seg[n++] = s;
-	}
-	k->entry = mb_elf_entry(&f, seg, n);
-	for (int i = 0; i < n; i++)
-		entry_ok |= k->entry >= seg[i].paddr && k->entry - seg[i].paddr < seg[i].filesz;
-	if (!entry_ok)
-		return -EINVAL;
-	for (int i = 0; i < n; i++)
-		mb_seg_load(gm, img, &seg[i], k);
-	return 0;
+	return loader_elf_load_low(gm, img, len, &f, k);
 }
 
 int multiboot_load(const struct guest_mem *gm, const uint8_t *img, size_t len,

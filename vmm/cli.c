@@ -473,7 +473,9 @@ static enum cli_result opt_version(struct vmm_config *cfg, const char *arg, char
 }
 
 static const struct cli_option cli_options[] = {
-    {"kernel", 0, "PATH", "bzImage (64-bit boot protocol), multiboot image, or ELF with a PVH note",
+    {"kernel", 0, "PATH",
+     "bzImage (64-bit boot protocol), multiboot image, ELF with a PVH note, or x86-64 ELF "
+     "executable",
      opt_kernel},
     {"initrd", 0, "PATH", "initial ramdisk; multiboot: modules \"PATH ARGS,PATH ARGS\" as QEMU",
      opt_initrd},
@@ -492,8 +494,8 @@ static const struct cli_option cli_options[] = {
      opt_serial},
     {"reboot", 0, "exit|restart", "what a guest reboot does (default exit, status 0)", opt_reboot},
     {"debug-exit", 0, "auto|on|off|IOBASE[,IOSIZE]",
-     "QEMU's isa-debug-exit: a write of V exits with status (V<<1)|1 (auto: at 0xf4 for guests "
-     "that are not Linux)",
+     "QEMU's isa-debug-exit: a write of V exits with status (V<<1)|1 (auto: at 0xf4 for "
+     "multiboot and plain-ELF64 guests)",
      opt_debug_exit},
     {"debugcon", 0, "stdio|file:PATH|none", "the debug console at port 0xe9 (default none)",
      opt_debugcon},
@@ -526,8 +528,8 @@ void cli_usage(FILE *f)
 {
 	fputs(
 	    "usage: vmm --kernel PATH [options]\n"
-	    "Boot a Linux bzImage, a multiboot kernel or a PVH ELF (vmlinux, bare-metal guest) on "
-	    "KVM.\n\n",
+	    "Boot a Linux bzImage, a multiboot kernel, a PVH ELF (vmlinux, bare-metal guest) or a "
+	    "plain x86-64 ELF executable (64-bit entry) on KVM.\n\n",
 	    f);
 	for (size_t i = 0; i < CLI_NR_OPTIONS; i++) {
 		const struct cli_option *o = &cli_options[i];

@@ -32,9 +32,9 @@
 #include "vm.h"
 
 static const struct device_ops *const device_table[] = {
-    &power_device,     &fw_cfg_device, &virtio_blk_device, &debug_exit_device, &pci_none_device,
-    &hypercall_device, &rtc_device,    &pit_device,	   &serial_device,     &debugcon_device,
-    &boot_timer_device,
+    &power_device,    &fw_cfg_device,	 &virtio_blk_device, &debug_exit_device,
+    &pci_none_device, &hypercall_device, &rtc_device,	     &pit_device,
+    &serial_device,   &debugcon_device,	 &boot_timer_device,
 };
 #define NR_DEVICE_TYPES (sizeof(device_table) / sizeof(device_table[0]))
 
@@ -148,6 +148,14 @@ static void host_exit(void *vmm, int status)
 	vm_request_end(vmm, VM_GUEST_EXIT, status);
 }
 
+static void host_console_out(void *vmm, const void *buf, size_t len)
+{
+	struct serial *tty = vm_console_uart(vmm);
+
+	if (tty)
+		serial_output(tty, buf, len);
+}
+
 static const char *host_cmdline(void *vmm)
 {
 	const struct vm *vm = vmm;
@@ -193,6 +201,7 @@ int vm_devices_create(struct vm *vm)
 	    .virtio_detach = host_virtio_detach,
 	    .power = host_power,
 	    .exit = host_exit,
+	    .console_out = host_console_out,
 	    .cmdline = host_cmdline,
 	    .disk = host_disk,
 	    .dtb_size = host_dtb_size,

@@ -112,8 +112,15 @@ static int kvm_add_memory(struct kvm *kvm, const struct guest_mem *gm)
  * (kvm_pc_setup_irq_routing). KVM's default sends GSI 0 to IOAPIC pin 0, where no guest that
  * read our MADT looks. GSI 2 reaches pin 2 only (the 8259's pin 2 is the cascade): that is
  * where --pit user raises IRQ 0. GSIs 1, 3-15 go to both chips, 16-23 to the IOAPIC.
+ *
+ * With KVM's PIT, GSI 2 is not routed at all, as QEMU leaves it: KVM keeps one GSI per chip
+ * pin for its ack and mask notifiers (the last route to the pin wins), and KVM's PIT, which
+ * waits for the ack of each tick before the next (its default re-inject mode), listens on
+ * GSI 0. With GSI 2 on pin 2 too, a tick that came while the guest had pin 2 masked was never
+ * acked, and unmasking the pin, which should have reset that wait, did not reach the PIT:
+ * IRQ 0 stopped for good (testguest's action=ioapic-mask).
  */
-static int kvm_set_gsi_routing(struct kvm *kvm)
+static int kvm_set_gsi_routing(struct kvm *kvm, bool kernel_pit)
 {
 	enum { NR_ENTRIES = 2 * 15 + 1 + (KVM_IOAPIC_NUM_PINS - 16) };
 	struct {
@@ -128,6 +135,8 @@ static int kvm_set_gsi_routing(struct kvm *kvm)
 			    .type = KVM_IRQ_ROUTING_IRQCHIP,
 			    .u.irqchip = {gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
 					  gsi % 8}};
+		if (gsi == MACHINE_PIT_GSI && kernel_pit)
+			continue;
 		t.e[t.r.nr++] = (struct kvm_irq_routing_entry){
 		    .gsi = gsi,
 		    .type = KVM_IRQ_ROUTING_IRQCHIP,
@@ -156,7 +165,7 @@ int kvm_create_vm(struct kvm *kvm, const struct guest_mem *gm, bool kernel_pit)
 		err = -errno;
 		goto fail;
 	}
-	if ((err = kvm_set_gsi_routing(kvm)) || (err = kvm_add_memory(kvm, gm)))
+	if ((err = kvm_set_gsi_routing(kvm, kernel_pit)) || (err = kvm_add_memory(kvm, gm)))
 		goto fail;
 	return 0;
 fail:

@@ -220,14 +220,16 @@ static void seg_flat(struct kvm_segment *s, uint16_t sel, uint8_t type, int code
 
 int vcpu_set_boot_regs(struct vcpu *v, const struct kernel_image *k, uint64_t boot_arg)
 {
-	int long_mode = k->kind == KERNEL_BZIMAGE;
+	int long_mode = k->kind == KERNEL_BZIMAGE || k->kind == KERNEL_ELF64;
 	struct kvm_sregs sr;
 	struct kvm_regs r = {.rflags = 2, .rip = k->entry, .rsp = LAYOUT_STACK};
 
 	/*
 	 * The GDT and page tables these registers point at: vm_load_firmware wrote them. The
 	 * 32-bit entries (PVH, and multiboot's, spec 3.2) want the same: protected mode, paging
-	 * off, flat 4 GiB code (read/execute) and data (read/write) segments, IF clear.
+	 * off, flat 4 GiB code (read/execute) and data (read/write) segments, IF clear. The
+	 * 64-bit ones (bzImage, plain ELF64) the same in long mode: paging on with the identity
+	 * map of the low 4 GiB, a 64-bit code segment.
 	 */
 	if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
 		return -errno;
@@ -248,7 +250,13 @@ int vcpu_set_boot_regs(struct vcpu *v, const struct kernel_image *k, uint64_t bo
 		sr.cr3 = LAYOUT_PML4;
 		sr.cr4 = CR4_PAE;
 		sr.efer = EFER_LME | EFER_LMA;
+	}
+	if (k->kind == KERNEL_BZIMAGE) {
 		r.rsi = boot_arg; /* boot_params */
+	} else if (k->kind == KERNEL_ELF64) {
+		/* hvm_start_info in the SysV ABI's first argument register, as Solo5's hvt passes
+		 * its boot info; RSP is the PVH entry's LAYOUT_STACK, interrupts off, no IDT. */
+		r.rdi = boot_arg;
 	} else {
 		/* hvm_start_info, or the multiboot info block with its magic (spec 3.2) */
 		r.rbx = boot_arg;

@@ -94,11 +94,14 @@ static int vm_load_firmware(struct vm *vm, const struct kernel_image *k, struct 
 		*boot_arg = bi->mb_info_gpa;
 		return 0;
 	}
+	/* The 64-bit entries run with paging on, through one identity map of the low 4 GiB. */
+	if (k->kind == KERNEL_BZIMAGE || k->kind == KERNEL_ELF64)
+		boot_page_tables_build(pt);
 	if (k->kind == KERNEL_BZIMAGE) {
-		boot_page_tables_build(pt); /* the 64-bit entry runs with paging on */
 		*boot_arg = LAYOUT_ZERO_PAGE;
 		return bootparams_build(zp, k->hdr, k->hdr_len, &vm->mach, bi);
 	}
+	/* PVH and a plain ELF64 share the hvm_start_info (with the e820 map and cmdline). */
 	*boot_arg = LAYOUT_START_INFO;
 	return pvh_build(si, 0x1000, LAYOUT_START_INFO, &vm->mach, bi);
 }
@@ -134,9 +137,10 @@ static int vm_boot(struct vm *vm, int (*devices)(struct vm *))
 
 	if ((err = vm_load_images(vm, &k, &bi)) || (err = vm_load_firmware(vm, &k, &bi, &boot_arg)))
 		return err;
-	/* Linux has no use for isa-debug-exit; test guests written for QEMU end through it. */
-	if (vm->cfg->debug_exit == DEBUG_EXIT_AUTO && k.kind != KERNEL_BZIMAGE &&
-	    k.kind != KERNEL_PVH)
+	/* Linux (a bzImage, a PVH vmlinux) has no use for isa-debug-exit; test guests written for
+	 * QEMU (multiboot) and plain-ELF64 guests (Solo5's kind) end through it. */
+	if (vm->cfg->debug_exit == DEBUG_EXIT_AUTO &&
+	    (k.kind == KERNEL_MULTIBOOT || k.kind == KERNEL_ELF64))
 		vm_debug_exit_on(&vm->mach, vm->cfg);
 	if ((err = kvm_create_vm(&vm->kvm, &vm->mem, vm->mach.pit == MACHINE_PIT_KERNEL))) {
 		log_msg("KVM VM: %s", strerror(-err));

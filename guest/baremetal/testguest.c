@@ -27,7 +27,8 @@
  *             arch-local selector bits), one value each, to compare with QEMU's
  *   rtc       read the CMOS clock as Linux's mc146818_get_time does and print it (and its
  *             seconds since 1970, as UTC), then count the 64 Hz periodic interrupts (IRQ 8
- *             through the 8259s) between two update-ended interrupts: one second's worth;
+ *             through the 8259s) between two update-ended interrupts: one second's worth,
+ *             and how long that second was by the host's clock (HC_TIME; 0 under QEMU);
  *             ends through isa-debug-exit (status 1; --debug-exit on), so QEMU's run ends too
  *   pit       count PIT channel 2 against the host's clock (HC_TIME), programmed through
  *             port 0x61 as Linux's TSC calibration does: the ticks from 0xffff over n ms
@@ -35,9 +36,18 @@
  *             channel 0 set to its fastest rate meanwhile
  *   pit-irq   channel 0 at 100 Hz for 200 ms of host time with interrupts on: how many
  *             IRQ 0s came in through IOAPIC pin 2 (where the MADT puts ISA IRQ 0) and pin 0
+ *   flood     print numbered lines on COM1 for ever (waiting on LSR.THRE, as a driver
+ *             does): the VMM must stay responsive however slowly its console is read
  *   boot-timer  the boot timer's two conventions: port 0x80 codes (Cloud Hypervisor's
  *             debug port; only 0x41 and 0x62), then Firecracker's byte 123, after a
  *             wrong-width and a wrong-value write that must not count
+ *   exceptions  raise #DE, #UD, #GP (a selector, an MSR) and #PF (32-bit paging) and check
+ *             what the kit's exc_expect caught; isa-debug-exit 0 if all is right. n=1 and
+ *             n=2 then raise a #UD or #PF nobody catches: the kit's reporter ends the run
+ *             (n=3, 4: the #UD reported through HC_PUTS, debugcon)
+ *   lapic-timer  the LAPIC timer against the host's clock: its count's rate at divide 1
+ *             and 16, one one-shot interrupt, 300 ms of periodic ones at 250 Hz
+ *   ioapic-mask  IRQ 0 (100 Hz) on IOAPIC pin 2, masked for 100 ms, then unmasked for 100
  */
 /* Header-only, so a freestanding guest may use them: byte order, fw_cfg's keys and sizes. */
 #include "../../base/layout.h"
@@ -512,6 +522,7 @@ static uint32_t epoch(unsigned y, unsigned mo, unsigned d, unsigned h, unsigned 
 }
 
 static volatile uint32_t rtc_irqs, rtc_pf, rtc_uf, rtc_pf_at_uf[2];
+static volatile uint64_t rtc_ns_at_uf[2]; /* the host's clock: how long the chip's second is */
 
 /* IRQ 8: register C says why, and reading it is the acknowledgement. */
 static void rtc_irq(int irq)
@@ -522,8 +533,10 @@ static void rtc_irq(int irq)
 	rtc_irqs++;
 	if (c & RTC_PF)
 		rtc_pf++;
-	if ((c & RTC_UF) && rtc_uf < 2)
+	if ((c & RTC_UF) && rtc_uf < 2) {
+		rtc_ns_at_uf[rtc_uf] = hc_monotonic_ns();
 		rtc_pf_at_uf[rtc_uf++] = rtc_pf;
+	}
 }
 
 static void do_rtc(void)
@@ -582,7 +595,9 @@ static void do_rtc(void)
 	serial_putu(rtc_pf_at_uf[1] - rtc_pf_at_uf[0]);
 	serial_puts(" per second, ");
 	serial_putu(rtc_irqs);
-	serial_puts(" interrupts\n");
+	serial_puts(" interrupts\nGUEST-RTC-SECOND-NS ");
+	serial_putu((uint32_t)(rtc_ns_at_uf[1] - rtc_ns_at_uf[0]));
+	serial_puts("\n");
 	outl(0xf4, 0);
 }
 
@@ -590,14 +605,6 @@ static void do_rtc(void)
 #define PIT_CMD	 0x43
 #define PORT_61	 0x61
 #define P61_OUT2 0x20
-
-static uint64_t host_ns(void)
-{
-	struct hc_time t = {0};
-
-	hc_call(HC_TIME, &t);
-	return t.monotonic_ns;
-}
 
 /* Channel 2 in mode 0, LSB then MSB, gate 2 up and the speaker off (tsc.c's sequence). */
 static void pit_ch2_start(uint16_t count)
@@ -615,11 +622,11 @@ static void pit_ch2_start(uint16_t count)
  */
 static uint16_t pit_ch2_latch(uint64_t *at, uint64_t *slack)
 {
-	uint64_t before = host_ns(), after;
+	uint64_t before = hc_monotonic_ns(), after;
 	uint8_t lo;
 
 	outb(PIT_CMD, 0x80);
-	after = host_ns();
+	after = hc_monotonic_ns();
 	lo = inb(PIT_CH2);
 	*at = before + (after - before) / 2;
 	*slack = (after - before) / 2;
@@ -644,7 +651,7 @@ static void do_pit(uint64_t ms)
 	pit_ch2_start(0xffff);
 	c0 = pit_ch2_latch(&t0, &s0);
 	end = t0 + ms * 1000000;
-	while (host_ns() < end)
+	while (hc_monotonic_ns() < end)
 		;
 	c1 = pit_ch2_latch(&t1, &s1);
 	serial_puts("GUEST-PIT-TICKS ");
@@ -655,11 +662,11 @@ static void do_pit(uint64_t ms)
 	serial_putu((uint32_t)(s0 + s1));
 	serial_puts("\n");
 	/* pit_calibrate_tsc: 10 ms of count, then poll OUT2 */
-	t0 = host_ns();
+	t0 = hc_monotonic_ns();
 	pit_ch2_start(11932);
-	while (!(inb(PORT_61) & P61_OUT2) && host_ns() - t0 < 1000000000ULL)
+	while (!(inb(PORT_61) & P61_OUT2) && hc_monotonic_ns() - t0 < 1000000000ULL)
 		;
-	t1 = host_ns();
+	t1 = hc_monotonic_ns();
 	serial_puts("GUEST-PIT-OUT2-NS ");
 	serial_putu((uint32_t)(t1 - t0));
 	serial_puts("\n");
@@ -667,31 +674,13 @@ static void do_pit(uint64_t ms)
 
 /* --- IRQ 0 through the IOAPIC: an IDT, the LAPIC on, pins 0 and 2 unmasked ------------- */
 
-#define LAPIC_BASE  0xfee00000u
-#define LAPIC_SVR   0xf0
-#define LAPIC_TPR   0x80
-#define LAPIC_EOI   0xb0
-#define IOAPIC_BASE 0xfec00000u
-#define VEC_PIN0    0x30
-#define VEC_PIN2    0x32
+#define VEC_PIN0 0x30
+#define VEC_PIN2 0x32
 
-static void lapic_eoi(struct kit_frame *f)
+static void eoi(struct kit_frame *f)
 {
 	(void)f;
-	*(volatile uint32_t *)(uintptr_t)(LAPIC_BASE + LAPIC_EOI) = 0;
-}
-
-static void mmio_write(uint32_t addr, uint32_t v)
-{
-	*(volatile uint32_t *)(uintptr_t)addr = v;
-}
-
-static void ioapic_route(int pin, uint8_t vec)
-{
-	mmio_write(IOAPIC_BASE, 0x10 + 2 * pin + 1);
-	mmio_write(IOAPIC_BASE + 0x10, 0); /* destination APIC ID 0 */
-	mmio_write(IOAPIC_BASE, 0x10 + 2 * pin);
-	mmio_write(IOAPIC_BASE + 0x10, vec); /* fixed, physical, edge, high, unmasked */
+	lapic_eoi();
 }
 
 static void do_pit_irq(void)
@@ -700,18 +689,17 @@ static void do_pit_irq(void)
 	uint64_t end;
 
 	idt_init();
-	vec_handle(VEC_PIN0, lapic_eoi);
-	vec_handle(VEC_PIN2, lapic_eoi);
-	mmio_write(LAPIC_BASE + LAPIC_SVR, 0x1ff);
-	mmio_write(LAPIC_BASE + LAPIC_TPR, 0);
-	ioapic_route(0, VEC_PIN0);
-	ioapic_route(2, VEC_PIN2);
+	vec_handle(VEC_PIN0, eoi);
+	vec_handle(VEC_PIN2, eoi);
+	lapic_enable();
+	ioapic_route(0, VEC_PIN0, 0, lapic_id());
+	ioapic_route(2, VEC_PIN2, 0, lapic_id());
 	outb(PIT_CMD, 0x34); /* channel 0, mode 2, 11932: 100 Hz */
 	outb(0x40, 11932 & 0xff);
 	outb(0x40, 11932 >> 8);
-	end = host_ns() + 200000000;
+	end = hc_monotonic_ns() + 200000000;
 	__asm__ volatile("sti");
-	while (host_ns() < end)
+	while (hc_monotonic_ns() < end)
 		;
 	__asm__ volatile("cli");
 	serial_puts("GUEST-PIT-IRQ pin0=");
@@ -740,6 +728,328 @@ static void do_boot_timer(void)
 	serial_puthex(mark[0]);
 	serial_puts("\n");
 	mark[0] = 123;
+}
+
+/* --- exceptions: raised, caught with the kit's exc_expect, checked ----------------------- */
+
+#define MSR_NON_EXISTENT 0x474f4f00 /* KVM's selftests' (userspace_msr_exit_test.c): no MSR */
+#define SEL_PAST_GDT	 0xfff8	    /* GDT index 8191: past any boot GDT's limit */
+#define VEC_DE		 0
+#define VEC_UD		 6
+#define VEC_GP		 13
+#define VEC_PF		 14
+#define CR0_WP		 (1u << 16)
+#define CR0_PG		 (1u << 31)
+#define CR4_PAE		 (1u << 5)
+#define PTE_P		 0x1 /* SDM vol. 3, 4.3 table 4-6 */
+#define PTE_W		 0x2
+#define PF_P		 0x1 /* the #PF error code, SDM vol. 3, 4.7 */
+#define PF_W		 0x2
+
+static char exc_first[96]; /* the first failed check */
+
+static void __attribute__((format(printf, 1, 2))) exc_fail(const char *fmt, ...)
+{
+	char why[96];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	printf("GUEST-EXC-FAIL %s\n", why);
+	if (!exc_first[0])
+		memcpy(exc_first, why, sizeof(why));
+}
+
+/* One line of what arrived; a failed check names itself and what it wanted. */
+static void exc_check(const char *name, const struct exc_info *e, uint32_t vec, uint32_t err,
+		      uint32_t cr2)
+{
+	if (!e->caught) {
+		printf("GUEST-EXC %s none\n", name);
+		exc_fail("%s: no exception", name);
+		return;
+	}
+	printf("GUEST-EXC %s vector=%u error=0x%x eip=0x%08x cr2=0x%08x\n", name,
+	       (unsigned)e->vector, (unsigned)e->error, (unsigned)e->eip, (unsigned)e->cr2);
+	if (e->vector != vec)
+		exc_fail("%s: vector %u, wanted %u", name, (unsigned)e->vector, (unsigned)vec);
+	else if (e->error != err)
+		exc_fail("%s: error code 0x%x, wanted 0x%x", name, (unsigned)e->error,
+			 (unsigned)err);
+	else if (e->eip != e->at)
+		exc_fail("%s: eip 0x%08x, wanted the instruction's 0x%08x", name, (unsigned)e->eip,
+			 (unsigned)e->at);
+	else if (e->cr2 != cr2)
+		exc_fail("%s: cr2 0x%08x, wanted 0x%08x", name, (unsigned)e->cr2, (unsigned)cr2);
+}
+
+static void exc_faults(void)
+{
+	struct exc_info e;
+	uint32_t a = 1, d = 0, zero = 0;
+
+	exc_expect(&e);
+	__asm__ volatile(EXC_AT "divl %2" EXC_RESUME
+			 : "+a"(a), "+d"(d)
+			 : "r"(zero)
+			 : "memory", "cc");
+	exc_check("#DE-divide-by-zero", &e, VEC_DE, 0, 0);
+	exc_expect(&e);
+	__asm__ volatile(EXC_AT "ud2" EXC_RESUME : : : "memory");
+	exc_check("#UD-ud2", &e, VEC_UD, 0, 0);
+	/* a selector past the GDT's limit: #GP with the selector (SDM vol. 3, 6.13) */
+	exc_expect(&e);
+	__asm__ volatile(EXC_AT "mov %0, %%ds" EXC_RESUME : : "r"(SEL_PAST_GDT) : "memory");
+	exc_check("#GP-selector-past-gdt", &e, VEC_GP, SEL_PAST_GDT, 0);
+	/* no such MSR: KVM's RDMSR handling injects #GP(0) */
+	exc_expect(&e);
+	__asm__ volatile(EXC_AT "rdmsr" EXC_RESUME
+			 : "=a"(a), "=d"(d)
+			 : "c"(MSR_NON_EXISTENT)
+			 : "memory");
+	exc_check("#GP-rdmsr-none", &e, VEC_GP, 0, 0);
+}
+
+/* 32-bit paging's two levels (SDM vol. 3, 4.3): the first 4 MiB identity-mapped but two pages */
+static uint32_t pf_pd[1024] __attribute__((aligned(4096)));
+static uint32_t pf_pt[1024] __attribute__((aligned(4096)));
+static uint8_t pf_pages[2][4096] __attribute__((aligned(4096))); /* not present, read-only */
+
+/*
+ * Paging on, with CR0.WP (a kernel's write to a read-only page faults too): 0, or why not.
+ * kvm_pvm refuses CR0.PG outside long mode with #GP(0) (32-bit and PAE paging alike); the
+ * catch around the MOV turns that into a reason rather than the end of the run.
+ */
+static const char *paging_on(void)
+{
+	static char why[64];
+	struct exc_info e;
+	uint32_t cr0, cr4;
+
+	if ((uintptr_t)(guest_stack + GUEST_STACK_SIZE) > 0x400000 ||
+	    (uintptr_t)(pf_pages + 2) > 0x400000)
+		return "the image is past the 4 MiB mapped";
+	for (uint32_t i = 0; i < 1024; i++)
+		pf_pt[i] = i << 12 | PTE_P | PTE_W;
+	pf_pt[(uintptr_t)pf_pages[0] >> 12] = 0;
+	pf_pt[(uintptr_t)pf_pages[1] >> 12] &= ~PTE_W;
+	memset(pf_pd, 0, sizeof(pf_pd));
+	pf_pd[0] = (uint32_t)(uintptr_t)pf_pt | PTE_P | PTE_W;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4 & ~CR4_PAE)); /* 32-bit paging, not PAE */
+	__asm__ volatile("mov %0, %%cr3" : : "r"(pf_pd) : "memory");
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	exc_expect(&e);
+	__asm__ volatile(EXC_AT "mov %0, %%cr0" EXC_RESUME
+			 :
+			 : "r"(cr0 | CR0_PG | CR0_WP)
+			 : "memory");
+	if (!e.caught)
+		return 0;
+	snprintf(why, sizeof(why), "CR0.PG=1 raised vector %u error 0x%x", (unsigned)e.vector,
+		 (unsigned)e.error);
+	return why;
+}
+
+static void paging_off(void)
+{
+	uint32_t cr0;
+
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0 & ~CR0_PG) : "memory");
+}
+
+/*
+ * #PF: CR2 the address, the error code's P and W/R bits as the access and the page say.
+ * 1 if paging could not be turned on (a skip, which the verdict says).
+ */
+static int exc_page_faults(void)
+{
+	uint8_t *np = pf_pages[0] + 0x123, *ro = pf_pages[1] + 0x456;
+	const char *why;
+	struct exc_info e;
+	uint32_t v;
+
+	if ((why = paging_on())) {
+		printf("GUEST-EXC-SKIP #PF: %s\n", why);
+		return 1;
+	}
+	exc_expect(&e);
+	__asm__ volatile(EXC_AT "movzbl (%1), %0" EXC_RESUME : "=r"(v) : "r"(np) : "memory");
+	exc_check("#PF-read-not-present", &e, VEC_PF, 0, (uintptr_t)np);
+	exc_expect(&e);
+	__asm__ volatile(EXC_AT "movb $1, (%0)" EXC_RESUME : : "r"(np) : "memory");
+	exc_check("#PF-write-not-present", &e, VEC_PF, PF_W, (uintptr_t)np);
+	exc_expect(&e);
+	__asm__ volatile(EXC_AT "movb $1, (%0)" EXC_RESUME : : "r"(ro) : "memory");
+	exc_check("#PF-write-read-only", &e, VEC_PF, PF_P | PF_W, (uintptr_t)ro);
+	exc_expect(&e);
+	__asm__ volatile(EXC_AT "movzbl (%1), %0" EXC_RESUME : "=r"(v) : "r"(ro) : "memory");
+	printf("GUEST-EXC read-read-only %s\n", e.caught ? "faulted" : "none");
+	if (e.caught)
+		exc_fail("#PF-read-read-only: vector %u, wanted none", (unsigned)e.vector);
+	paging_off();
+	return 0;
+}
+
+/* Called, never returning: the kit's reporter ends the run (the uncaught cases, n=1 and 2). */
+__asm__(".text\n"
+	"uncaught_ud2: ud2\n"
+	"uncaught_load: movzbl (%eax), %eax\n"
+	"ret\n");
+extern char uncaught_ud2[], uncaught_load[];
+
+/*
+ * The exceptions a guest raises, caught and checked (vector, error code, EIP, CR2), then
+ * isa-debug-exit 0 ("pass"), 1 (the first failed check named) or 2 (a pass with #PF
+ * skipped: no paging). n=1: then a #UD nobody catches, n=2 a #PF, which the kit's reporter
+ * must name and end the run with; n=3 and 4: the #UD, reported on printf's HC_PUTS or debugcon
+ * console.
+ */
+static void do_exceptions(uint64_t n)
+{
+	const char *why;
+	int skipped;
+
+	exc_faults();
+	skipped = exc_page_faults();
+	if (exc_first[0]) {
+		printf("GUEST-EXCEPTIONS FAIL %s\n", exc_first);
+		outl(0xf4, 1);
+		return;
+	}
+	printf(skipped ? "GUEST-EXCEPTIONS pass, #PF skipped\n" : "GUEST-EXCEPTIONS pass\n");
+	if (n == 1 || n == 3 || n == 4) {
+		printf("GUEST-EXC-UNCAUGHT eip=0x%08x\n", (unsigned)(uintptr_t)uncaught_ud2);
+		if (n > 1) /* the report on the console printf was given */
+			console_set(n == 3 ? console_hc : console_debugcon);
+		__asm__ volatile("call uncaught_ud2" : : : "memory");
+	} else if (n == 2 && !(why = paging_on())) {
+		printf("GUEST-EXC-UNCAUGHT eip=0x%08x cr2=0x%08x\n",
+		       (unsigned)(uintptr_t)uncaught_load, (unsigned)(uintptr_t)pf_pages[0]);
+		__asm__ volatile("call uncaught_load" : : "a"(pf_pages[0]) : "memory");
+	} else if (n == 2) {
+		printf("GUEST-EXC-SKIP uncaught #PF: %s\n", why);
+		skipped = 1;
+	}
+	outl(0xf4, skipped ? 2 : 0);
+}
+
+/*
+ * --- The LAPIC timer against the host's clock ------------------------------------------
+ * KVM's LAPIC timer counts a 1 GHz bus clock (arch/x86/kvm/lapic.h: APIC_BUS_CYCLE_NS_DEFAULT
+ * 1; the VMM does not change it with KVM_CAP_X86_APIC_BUS_CYCLES_NS). The guest reports what
+ * it measured and the test divides: "GUEST-LAPIC-TIMER-TICKS div ticks ns" for a masked
+ * one-shot count read twice LAPIC_TICK_MS apart, then one one-shot interrupt, then the
+ * periodic interrupts in LAPIC_PERIODIC_MS.
+ */
+#define VEC_LAPIC_TIMER	   0x40
+#define LAPIC_TICK_MS	   50
+#define LAPIC_PERIODIC_MS  300
+#define LAPIC_PERIODIC_DIV 16
+#define LAPIC_PERIODIC_CNT 250000 /* 1 GHz / 16 / 250000: 250 Hz */
+
+static void lapic_spin_ms(uint32_t ms)
+{
+	uint64_t end = hc_monotonic_ns() + ms * 1000000ULL;
+
+	while (hc_monotonic_ns() < end)
+		;
+}
+
+/* The current count; *at is the host's time around the read, as pit_ch2_latch's. */
+static uint32_t lapic_timer_read(uint64_t *at)
+{
+	uint64_t before = hc_monotonic_ns();
+	uint32_t c = lapic_timer_current();
+
+	*at = before + (hc_monotonic_ns() - before) / 2;
+	return c;
+}
+
+static void lapic_timer_ticks(unsigned divide)
+{
+	uint64_t t0, t1;
+	uint32_t c0, c1;
+
+	lapic_timer_start(VEC_LAPIC_TIMER, 0xffffffff, divide, 0);
+	lapic_write(LAPIC_LVT_TIMER,
+		    lapic_read(LAPIC_LVT_TIMER) | 1u << 16); /* masked: it counts */
+	c0 = lapic_timer_read(&t0);
+	lapic_spin_ms(LAPIC_TICK_MS);
+	c1 = lapic_timer_read(&t1);
+	lapic_timer_stop();
+	serial_puts("GUEST-LAPIC-TIMER-TICKS ");
+	serial_putu(divide);
+	serial_puts(" ");
+	serial_putu(c0 - c1);
+	serial_puts(" ");
+	serial_putu((uint32_t)(t1 - t0));
+	serial_puts("\n");
+}
+
+static void do_lapic_timer(void)
+{
+	uint64_t t0, t1;
+	uint32_t irqs;
+
+	idt_init();
+	vec_handle(VEC_LAPIC_TIMER, eoi);
+	lapic_enable();
+	lapic_timer_ticks(1);
+	lapic_timer_ticks(LAPIC_PERIODIC_DIV);
+	__asm__ volatile("sti");
+	lapic_timer_start(VEC_LAPIC_TIMER, 1000000, 1, 0); /* one-shot, 1 ms */
+	lapic_spin_ms(20);
+	serial_puts("GUEST-LAPIC-TIMER-ONESHOT irqs=");
+	serial_putu(vec_count[VEC_LAPIC_TIMER]);
+	serial_puts("\n");
+	irqs = vec_count[VEC_LAPIC_TIMER];
+	t0 = hc_monotonic_ns();
+	lapic_timer_start(VEC_LAPIC_TIMER, LAPIC_PERIODIC_CNT, LAPIC_PERIODIC_DIV, 1);
+	lapic_spin_ms(LAPIC_PERIODIC_MS);
+	lapic_timer_stop();
+	t1 = hc_monotonic_ns();
+	__asm__ volatile("cli");
+	serial_puts("GUEST-LAPIC-TIMER-PERIODIC div=");
+	serial_putu(LAPIC_PERIODIC_DIV);
+	serial_puts(" count=");
+	serial_putu(LAPIC_PERIODIC_CNT);
+	serial_puts(" irqs=");
+	serial_putu(vec_count[VEC_LAPIC_TIMER] - irqs);
+	serial_puts(" ns=");
+	serial_putu((uint32_t)(t1 - t0));
+	serial_puts("\n");
+}
+
+/*
+ * IOAPIC pin 2 (IRQ 0, channel 0 at 100 Hz) masked for 100 ms of host time, then unmasked
+ * for 100 ms: "GUEST-IOAPIC-MASK masked=N unmasked=N".
+ */
+static void do_ioapic_mask(void)
+{
+	uint32_t masked;
+
+	idt_init();
+	vec_handle(VEC_PIN2, eoi);
+	lapic_enable();
+	ioapic_route(2, VEC_PIN2, 0, lapic_id());
+	ioapic_mask(2);
+	outb(PIT_CMD, 0x34);
+	outb(0x40, 11932 & 0xff);
+	outb(0x40, 11932 >> 8);
+	__asm__ volatile("sti");
+	lapic_spin_ms(100);
+	masked = vec_count[VEC_PIN2];
+	ioapic_route(2, VEC_PIN2, 0, lapic_id());
+	lapic_spin_ms(100);
+	__asm__ volatile("cli");
+	serial_puts("GUEST-IOAPIC-MASK masked=");
+	serial_putu(masked);
+	serial_puts(" unmasked=");
+	serial_putu(vec_count[VEC_PIN2] - masked);
+	serial_puts("\n");
 }
 
 void guest_main(struct hvm_start_info *si)
@@ -792,6 +1102,15 @@ void guest_main(struct hvm_start_info *si)
 		do_pit_irq();
 	else if (streq(action, "boot-timer"))
 		do_boot_timer();
+	else if (streq(action, "flood"))
+		for (uint32_t i = 0;; i++)
+			printf("GUEST-FLOOD %u the quick brown fox jumps over the lazy dog\n", i);
+	else if (streq(action, "exceptions"))
+		do_exceptions(n);
+	else if (streq(action, "lapic-timer"))
+		do_lapic_timer();
+	else if (streq(action, "ioapic-mask"))
+		do_ioapic_mask();
 	else
 		serial_puts("GUEST-UNKNOWN-ACTION\n");
 }

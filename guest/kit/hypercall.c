@@ -16,11 +16,7 @@ int hc_call(int call, void *block)
 
 void hc_puts(const char *s)
 {
-	struct hc_puts a = {.data = (uintptr_t)s};
-
-	while (s[a.len])
-		a.len++;
-	hc_call(HC_PUTS, &a);
+	console_hc(s, strlen(s));
 }
 
 void hc_exit(uint32_t status)
@@ -28,4 +24,20 @@ void hc_exit(uint32_t status)
 	struct hc_exit a = {.status = status};
 
 	hc_call(HC_EXIT, &a);
+}
+
+void console_hc(const char *s, size_t n)
+{
+	struct hc_puts a = {.data = (uintptr_t)s, .len = n};
+
+	hc_call(HC_PUTS, &a);
+}
+
+/* The host's CLOCK_MONOTONIC through HC_TIME: the clock the timer tests measure against. */
+uint64_t hc_monotonic_ns(void)
+{
+	struct hc_time t = {0};
+
+	hc_call(HC_TIME, &t);
+	return t.monotonic_ns;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "kit.h"
+#include "../../base/machine.h"
 
 #define COM1	 0x3f8
 #define LSR_DR	 0x01
@@ -36,32 +37,38 @@ void serial_putc(char c)
 
 void serial_puts(const char *s)
 {
-	while (*s) {
-		if (*s == '\n')
-			serial_putc('\r');
-		serial_putc(*s++);
-	}
+	console_com1(s, strlen(s));
 }
 
-/* 32-bit: a 64-bit division would need libgcc's __udivdi3, which we do not link. */
 void serial_putu(uint32_t v)
 {
 	char buf[11];
-	int i = 10;
 
-	buf[i] = 0;
-	do {
-		buf[--i] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	serial_puts(buf + i);
+	snprintf(buf, sizeof(buf), "%u", (unsigned)v);
+	serial_puts(buf);
 }
 
 void serial_puthex(uint64_t v)
 {
-	serial_puts("0x");
-	for (int s = 60; s >= 0; s -= 4)
-		serial_putc("0123456789abcdef"[(v >> s) & 0xf]);
+	char buf[19];
+
+	snprintf(buf, sizeof(buf), "0x%016llx", (unsigned long long)v);
+	serial_puts(buf);
+}
+
+void console_com1(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			serial_putc('\r');
+		serial_putc(s[i]);
+	}
+}
+
+void console_debugcon(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		outb(DEBUGCON_PORT, s[i]);
 }
 
 int serial_getc(void)

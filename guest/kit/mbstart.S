@@ -35,6 +35,9 @@ mb_header:
 	.globl _start
 _start:
 	mov $guest_stack + GUEST_STACK_SIZE, %esp
+	mov %eax, %esi		/* the magic, across a C call (%ebx and %esi are kept) */
+	call exc_init		/* exceptions reported, not triple faults (exc.c) */
+	mov %esi, %eax
 	sub $8, %esp		/* the i386 ABI: %esp 16-byte aligned at each call */
 	push %eax		/* mb_main(info, magic) */
 	push %ebx

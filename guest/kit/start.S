@@ -18,6 +18,7 @@
 	.globl _start
 _start:
 	mov $guest_stack + GUEST_STACK_SIZE, %esp
+	call exc_init		/* exceptions reported, not triple faults (exc.c); keeps %ebx */
 	sub $12, %esp		/* the i386 ABI: %esp 16-byte aligned at each call */
 	push %ebx
 	call guest_main

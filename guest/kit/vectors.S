@@ -24,9 +24,17 @@ kit_vectors:
 vec_common:
 	pusha
 	cld
-	pushl %esp		/* the struct kit_frame */
+	/*
+	 * The i386 ABI's 16-byte stack alignment at the call, which an interrupt at any %esp
+	 * does not keep: GCC places aligned locals (a hypercall block's aligned(8)) by it.
+	 * %ebx is callee-saved, and POPA reloads it from the frame.
+	 */
+	movl %esp, %ebx		/* the struct kit_frame */
+	andl $-16, %esp
+	subl $12, %esp
+	pushl %ebx
 	call kit_vector
-	addl $4, %esp
+	movl %ebx, %esp
 	popa
 	addl $8, %esp		/* the vector and the error code */
 	/*

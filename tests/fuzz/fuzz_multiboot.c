@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target: the fuzzer is the kernel image. Its input goes to loader_load_kernel as
- * --kernel's file would (so detection is fuzzed too: bzImage, multiboot, PVH), and when it
+ * --kernel's file would (so detection is fuzzed too: bzImage, multiboot, PVH, plain ELF64), and
+ * when it
  * is a multiboot kernel the info area and two modules (the image itself and an empty one)
  * are placed above it as vm.c places them. ASan checks that nothing outside guest RAM is
  * touched; UBSan that no address arithmetic overflows on the way.
@@ -31,6 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct kernel_image k;
 	uint8_t *low = calloc(1, LOW_SIZE), *high = calloc(1, HIGH_SIZE);
 	uint64_t info;
+	int loaded;
 
 	/* Exactly-sized heap buffers, so ASan flags the first byte outside. */
 	guest_mem_add(&gm, LAYOUT_HIMEM, low, LOW_SIZE);
@@ -38,7 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.ram[0] = (struct mem_range){0, LAYOUT_HIMEM + LOW_SIZE};
 	m.ram[1] = (struct mem_range){LAYOUT_4G, HIGH_SIZE};
 	m.ram_size = m.ram[0].size + m.ram[1].size;
-	if (!loader_load_kernel(&gm, data, size, &k) && k.kind == KERNEL_MULTIBOOT) {
+	loaded = !loader_load_kernel(&gm, data, size, &k);
+	/* A plain ELF64 runs through the identity map of the low 4 GiB, from above 1 MiB. */
+	if (loaded && k.kind == KERNEL_ELF64 &&
+	    (k.entry < LAYOUT_HIMEM || k.entry >= LAYOUT_4G || k.load_end > LAYOUT_4G))
+		abort();
+	if (loaded && k.kind == KERNEL_MULTIBOOT) {
 		const struct mb_module mods[] = {{data, size, "/self a b"}, {NULL, 0, "/empty"}};
 		const struct mb_boot b = {
 		    .cmdline = "/kernel x=1", .loader_name = "fuzz", .mod = mods, .nr_mods = 2};

@@ -1,4 +1,4 @@
-# Shared by the guest tests (sourced): the /dev/kvm gate and TAP helpers.
+# Shared by the guest tests (sourced): the /dev/kvm gate, TAP helpers and `run` (of $VMM).
 # not_ok shows $T/out and $T/err (scratch makes T).
 # A missing /dev/kvm fails, unless VMM_TEST_ALLOW_NO_KVM=1 (a developer laptop): then skip.
 n=0
@@ -30,4 +30,15 @@ not_ok() {
 }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
 has() { grep -q -- "$1" "$T/${2:-out}"; }
+# run NAME EXPECTED_STATUS [vmm args...]: $VMM's stdout to $T/out, stderr to $T/err
+run() {
+	local name=$1 want=$2 st
+	shift 2
+	timeout 60 "$VMM" "$@" >"$T/out" 2>"$T/err" </dev/null
+	st=$?
+	if [ "$st" -ne "$want" ]; then
+		echo "# $name: exit status $st, wanted $want" >>"$T/err"
+		return 1
+	fi
+}
 finish() { echo "1..$n"; [ "$failed" -eq 0 ]; }

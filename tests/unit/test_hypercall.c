@@ -56,6 +56,14 @@ static struct blk_disk *fake_disk(void *vmm, int i)
 	return i == 0 && e->disk.fd >= 0 ? &e->disk : NULL;
 }
 
+/* HC_PUTS's bytes, into the pipe the test reads */
+static void fake_console_out(void *vmm, const void *buf, size_t len)
+{
+	struct env *e = vmm;
+
+	assert_int_equal(write(e->out[1], buf, len), (ssize_t)len);
+}
+
 static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
@@ -72,9 +80,10 @@ static int setup(void **state)
 				    .mem = &e->gm,
 				    .vmm = e,
 				    .exit = fake_exit,
+				    .console_out = fake_console_out,
 				    .cmdline = fake_cmdline,
 				    .disk = fake_disk};
-	e->hc = hypercall_new(&e->h, e->out[1]);
+	e->hc = hypercall_new(&e->h);
 	assert_non_null(e->hc);
 	*state = e;
 	return 0;
