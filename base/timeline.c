@@ -19,7 +19,7 @@ static const char *const names[TL_NR_EVENTS] = {
     [TL_EXIT] = "exit",
 };
 
-static uint64_t timeline_now(void)
+uint64_t timeline_now_ns(void)
 {
 	struct timespec t;
 
@@ -29,7 +29,12 @@ static uint64_t timeline_now(void)
 
 void timeline_start(void)
 {
-	start_ns = timeline_now();
+	start_ns = timeline_now_ns();
+}
+
+uint64_t timeline_since_start_ns(uint64_t t)
+{
+	return t > start_ns ? t - start_ns : 0;
 }
 
 void timeline_mark(enum timeline_event e)
@@ -38,7 +43,7 @@ void timeline_mark(enum timeline_event e)
 
 	if (__atomic_load_n(&at_ns[e], __ATOMIC_RELAXED)) /* the common case: no syscall */
 		return;
-	__atomic_compare_exchange_n(&at_ns[e], &none, timeline_now(), 0, __ATOMIC_RELAXED,
+	__atomic_compare_exchange_n(&at_ns[e], &none, timeline_now_ns(), 0, __ATOMIC_RELAXED,
 				    __ATOMIC_RELAXED);
 }
 

@@ -25,6 +25,11 @@ enum timeline_event {
 
 void timeline_start(void); /* main(), first thing: the time all others count from */
 void timeline_mark(enum timeline_event e);
+/* CLOCK_MONOTONIC in ns (a vDSO call, no syscall): the one clock of the timeline, --trace
+ * and --stats. */
+uint64_t timeline_now_ns(void);
+/* t (timeline_now_ns) as ns since timeline_start. */
+uint64_t timeline_since_start_ns(uint64_t t);
 /* ms since timeline_start, or a negative value if e has not happened */
 double timeline_ms(enum timeline_event e);
 /* one line "timeline (ms since start): set-up 1.2, first KVM_RUN 1.3, ..." */

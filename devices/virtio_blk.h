@@ -80,6 +80,8 @@ struct virtio_blk;
  * transport's notify op kicks the thread instead). set_irq/irq_ctx as for
  * virtio_mmio_init. Returns NULL with errno set.
  */
+/* Its name in --trace lines ("vda"); before the device is attached. */
+void virtio_blk_set_name(struct virtio_blk *b, const char *name);
 struct virtio_blk *virtio_blk_create(const struct blk_disk *disk, const struct guest_mem *gm,
 				     int notify_fd, device_irq_fn set_irq, void *irq_ctx);
 /* The bus handler's opaque, for virtio_mmio_io(). */

@@ -196,6 +196,9 @@ static enum cli_result check_config(struct vmm_config *cfg, char *err, size_t er
 		cfg->serial[cfg->nr_serial++] = (struct serial_cfg){SERIAL_STDIO, NULL};
 	if (!cfg->cmdline)
 		cfg->cmdline = CLI_DEFAULT_CMDLINE;
+	if ((cfg->trace_file || cfg->trace_format_given) && !cfg->trace)
+		return fail(err, errlen, "%s needs --trace",
+			    cfg->trace_file ? "--trace-file" : "--trace-format");
 	return CLI_RUN;
 }
 
@@ -208,7 +211,7 @@ typedef enum cli_result (*cli_opt_fn)(struct vmm_config *cfg, const char *arg, c
 struct cli_option {
 	const char *name;
 	char short_name;  /* 0: none */
-	const char *arg;  /* the argument's name in --help; NULL: the option takes none */
+	const char *arg;  /* the argument's name in --help; NULL: none; "[=X]": optional */
 	const char *help; /* one line */
 	cli_opt_fn parse;
 };
@@ -413,15 +416,38 @@ static enum cli_result opt_dump_dtb(struct vmm_config *cfg, const char *arg, cha
 
 static enum cli_result opt_stats(struct vmm_config *cfg, const char *arg, char *err, size_t n)
 {
-	(void)arg, (void)err, (void)n;
-	cfg->stats = 1;
+	if (!arg || !strcmp(arg, "text"))
+		cfg->stats = STATS_TEXT;
+	else if (!strcmp(arg, "json"))
+		cfg->stats = STATS_JSON;
+	else
+		return fail(err, n, "--stats=%s: want text or json", arg);
 	return CLI_RUN;
 }
 
 static enum cli_result opt_trace(struct vmm_config *cfg, const char *arg, char *err, size_t n)
 {
-	(void)arg, (void)err, (void)n;
+	if (trace_spec_parse(arg, &cfg->trace_spec, err, n))
+		return CLI_ERROR; /* err names the item */
 	cfg->trace = 1;
+	return CLI_RUN;
+}
+
+static enum cli_result opt_trace_file(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	if (!*arg)
+		return fail(err, n, "--trace-file: no path");
+	cfg->trace_file = arg;
+	return CLI_RUN;
+}
+
+static enum cli_result opt_trace_format(struct vmm_config *cfg, const char *arg, char *err,
+					size_t n)
+{
+	if (strcmp(arg, "text") && strcmp(arg, "json"))
+		return fail(err, n, "--trace-format %s: want text or json", arg);
+	cfg->trace_format = !strcmp(arg, "json") ? TRACE_JSON : TRACE_TEXT;
+	cfg->trace_format_given = 1;
 	return CLI_RUN;
 }
 
@@ -480,8 +506,17 @@ static const struct cli_option cli_options[] = {
      "bzImage: auto boots the vmlinux inside through its PVH entry; linux as it is",
      opt_boot_protocol},
     {"dump-dtb", 0, "FILE", "write the machine's device tree and exit", opt_dump_dtb},
-    {"stats", 0, NULL, "print exit counters, vCPU and interrupt state when the VM ends", opt_stats},
-    {"trace", 0, NULL, "log every exit to stderr (slow: for learning and debugging)", opt_trace},
+    {"stats", 0, "[=text|json]",
+     "exits by reason, device and port with their cost, time in KVM vs the VMM, vCPU and "
+     "interrupt state: at the end and on SIGUSR2",
+     opt_stats},
+    {"trace", 0, "[=SPEC]",
+     "log exits, interrupts and eventfd kicks (SPEC: io,mmio,hypercall,irq,system, "
+     "CATEGORY:LO-HI, dev:NAME; default all)",
+     opt_trace},
+    {"trace-file", 0, "PATH", "--trace to PATH instead of stderr", opt_trace_file},
+    {"trace-format", 0, "text|json", "--trace lines as text (default) or one JSON object each",
+     opt_trace_format},
     {"verbose", 'v', NULL, "log every unusual exit; -vv also every unclaimed access", opt_verbose},
     {"help", 'h', NULL, "this text", opt_help},
     {"version", 'V', NULL, "the version", opt_version},
@@ -501,8 +536,8 @@ void cli_usage(FILE *f)
 		int w = o->short_name ? fprintf(f, "  -%c, --%s", o->short_name, o->name)
 				      : fprintf(f, "  --%s", o->name);
 
-		if (o->arg)
-			w += fprintf(f, " %s", o->arg);
+		if (o->arg) /* "[=ARG]": an optional argument, only as --name=ARG */
+			w += fprintf(f, "%s%s", o->arg[0] == '[' ? "" : " ", o->arg);
 		if (w < CLI_HELP_COL)
 			fprintf(f, "%*s%s\n", CLI_HELP_COL - w, "", o->help);
 		else /* a long synopsis: the help goes on a line of its own */
@@ -524,8 +559,12 @@ enum cli_result cli_parse(int argc, char **argv, struct vmm_config *cfg, char *e
 
 	/* getopt's view of the table: a long option answers with its index + 256 */
 	for (size_t i = 0; i < CLI_NR_OPTIONS; i++) {
+		const char *arg = cli_options[i].arg;
+
 		opts[i] = (struct option){cli_options[i].name,
-					  cli_options[i].arg ? required_argument : no_argument,
+					  !arg		  ? no_argument
+					  : arg[0] == '[' ? optional_argument
+							  : required_argument,
 					  NULL, (int)i + 256};
 		if (cli_options[i].short_name) {
 			size_t n = strlen(shorts);

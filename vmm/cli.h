@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "../base/machine.h"
+#include "../base/trace.h"
 #include "../devices/disk.h"
 #include "../devices/rtc.h"
 #include "../firmware/multiboot.h"
@@ -44,8 +45,12 @@ struct vmm_config {
 	int mem_prealloc;	    /* --mem-prealloc */
 	int boot_linux;		    /* --boot-protocol linux: a bzImage as it is, no unpacking */
 	const char *dump_dtb;
-	int stats;
-	int trace;
+	enum { STATS_OFF, STATS_TEXT, STATS_JSON } stats; /* --stats[=text|json] */
+	int trace;					  /* --trace given */
+	struct trace_spec trace_spec;			  /* what it asked for */
+	enum trace_format trace_format;			  /* --trace-format */
+	int trace_format_given;
+	const char *trace_file; /* --trace-file, NULL: stderr */
 	int verbose;
 };
 

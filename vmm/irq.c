@@ -9,6 +9,7 @@
 #include "irq.h"
 #include "kvm.h"
 #include "../base/log.h"
+#include "../base/trace.h"
 
 /* A level line on an irqfd in resample mode, or -errno (the caller falls back). */
 static int irq_line_bind(struct irq_line *l)
@@ -80,12 +81,30 @@ static void irq_line_assert(struct irq_line *l)
 		log_guest("irq gsi %u: irqfd: %s", l->gsi, strerror(errno));
 }
 
+/* --trace: what the line did, and through which mechanism. */
+static void irq_trace(const struct irq_line *l, const char *op, const char *via)
+{
+	trace_emit(&(struct trace_event){.cat = TRACE_IRQ,
+					 .op = op,
+					 .has_addr = true,
+					 .addr = l->gsi,
+					 .dev = l->name,
+					 .trig = l->level_triggered ? "level" : "edge",
+					 .via = via,
+					 .ns = -1});
+}
+
 void irq_line_set(void *ctx, int level)
 {
 	struct irq_line *l = ctx;
 	int err;
 
 	atomic_fetch_add_explicit(level ? &l->raised : &l->lowered, 1, memory_order_relaxed);
+	if (trace_wants(TRACE_IRQ)) /* a fall on an irqfd is KVM's, at the EOI: no call */
+		irq_trace(l, level ? "raise" : "lower",
+			  l->irqfd < 0 ? "KVM_IRQ_LINE"
+			  : level      ? "irqfd"
+				       : "none");
 	if (l->irqfd < 0) {
 		if ((err = kvm_irq_line(l->kvm, l->gsi, level)))
 			log_guest("irq gsi %u: KVM_IRQ_LINE: %s", l->gsi, strerror(-err));
@@ -114,8 +133,13 @@ void irq_line_resample(struct irq_line *l)
 	if (read(l->resamplefd, &n, sizeof(n)) != sizeof(n))
 		return;
 	atomic_fetch_add_explicit(&l->resampled, 1, memory_order_relaxed);
-	if (atomic_load(&l->level))
+	if (trace_wants(TRACE_IRQ))
+		irq_trace(l, "eoi", "resamplefd");
+	if (atomic_load(&l->level)) {
+		if (trace_wants(TRACE_IRQ))
+			irq_trace(l, "raise", "irqfd");
 		irq_line_assert(l);
+	}
 }
 
 void irq_line_describe(const struct irq_line *l, const struct kvm_ioapic_state *io, char *buf,

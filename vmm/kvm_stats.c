@@ -16,7 +16,12 @@
 
 #include "kvm_stats.h"
 
-static const char *const stat_names[KVM_STATS_N] = {KVM_STATS_NAMES};
+static const char *const vcpu_names[] = {KVM_STATS_NAMES};
+static const char *const vm_names[] = {KVM_VM_STATS_NAMES};
+_Static_assert(sizeof(vcpu_names) / sizeof(vcpu_names[0]) == KVM_STATS_N, "names and enum");
+_Static_assert(KVM_STATS_N <= KVM_STATS_MAX &&
+		   sizeof(vm_names) / sizeof(vm_names[0]) <= KVM_STATS_MAX,
+	       "room for every counter");
 
 /* The descriptor block is untrusted in size only: cap it and check every step. */
 #define STATS_DESC_MAX (1u << 20)
@@ -29,13 +34,13 @@ static void stats_index(struct kvm_stats *s, const struct kvm_stats_header *h, c
 	for (uint32_t i = 0; i < h->num_desc && (i + 1) * step <= dlen; i++) {
 		const struct kvm_stats_desc *e = (const void *)(d + i * step);
 
-		for (int k = 0; k < KVM_STATS_N; k++)
-			if (e->size >= 1 && !strncmp(e->name, stat_names[k], h->name_size))
+		for (int k = 0; k < s->n; k++)
+			if (e->size >= 1 && !strncmp(e->name, s->names[k], h->name_size))
 				s->off[k] = (int64_t)h->data_offset + e->offset;
 	}
 }
 
-void kvm_stats_open(struct kvm_stats *s, int vcpu_fd)
+void kvm_stats_open(struct kvm_stats *s, int owner_fd, enum kvm_stats_of of)
 {
 	struct kvm_stats_header h;
 	size_t dlen;
@@ -43,9 +48,11 @@ void kvm_stats_open(struct kvm_stats *s, int vcpu_fd)
 	int fd;
 
 	s->fd = -1;
-	for (int k = 0; k < KVM_STATS_N; k++)
+	s->names = of == KVM_STATS_VM ? vm_names : vcpu_names;
+	s->n = of == KVM_STATS_VM ? (int)(sizeof(vm_names) / sizeof(vm_names[0])) : KVM_STATS_N;
+	for (int k = 0; k < KVM_STATS_MAX; k++)
 		s->off[k] = -1;
-	fd = ioctl(vcpu_fd, KVM_GET_STATS_FD, NULL);
+	fd = ioctl(owner_fd, KVM_GET_STATS_FD, NULL);
 
 	if (fd < 0)
 		return;
@@ -71,6 +78,19 @@ void kvm_stats_close(struct kvm_stats *s)
 	s->fd = -1;
 }
 
+const char *kvm_stats_name(const struct kvm_stats *s, int k)
+{
+	return k >= 0 && k < s->n ? s->names[k] : "?";
+}
+
+int kvm_stats_read(const struct kvm_stats *s, int k, uint64_t *v)
+{
+	if (s->fd < 0 || k < 0 || k >= s->n || s->off[k] < 0 ||
+	    pread(s->fd, v, sizeof(*v), s->off[k]) != sizeof(*v))
+		return -1;
+	return 0;
+}
+
 void kvm_stats_describe(const struct kvm_stats *s, char *buf, unsigned long len)
 {
 	size_t n = 0;
@@ -80,12 +100,12 @@ void kvm_stats_describe(const struct kvm_stats *s, char *buf, unsigned long len)
 		snprintf(buf, len, "not offered by this KVM");
 		return;
 	}
-	for (int k = 0; k < KVM_STATS_N && n < len; k++) {
+	for (int k = 0; k < s->n && n < len; k++) {
 		uint64_t v;
 
-		if (s->off[k] < 0 || pread(s->fd, &v, sizeof(v), s->off[k]) != sizeof(v))
+		if (kvm_stats_read(s, k, &v))
 			continue;
-		n += snprintf(buf + n, len - n, "%s%s=%llu", n ? " " : "", stat_names[k],
+		n += snprintf(buf + n, len - n, "%s%s=%llu", n ? " " : "", s->names[k],
 			      (unsigned long long)v);
 	}
 }

@@ -18,6 +18,7 @@
 #include "serve.h"
 #include "../base/log.h"
 #include "../base/timeline.h"
+#include "../base/trace.h"
 #include "vm.h"
 
 static int dump_dtb(const struct vmm_config *cfg)
@@ -49,6 +50,24 @@ static void block_host_signals(void)
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout must not kill the VMM */
 }
 
+/* --trace: on before the VM is built, so its first exit is seen; 0 or an exit status. */
+static int trace_open(const struct vmm_config *cfg)
+{
+	FILE *f = stderr;
+
+	if (!cfg->trace)
+		return 0;
+	if (cfg->trace_file && !(f = fopen(cfg->trace_file, "we"))) {
+		log_msg("--trace-file %s: %s", cfg->trace_file, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (f != stderr) /* a file: buffered, flushed by trace_stop */
+		setvbuf(f, NULL, _IOFBF, 1 << 16);
+	trace_set_thread("main");
+	trace_start(&cfg->trace_spec, cfg->trace_format, f);
+	return 0;
+}
+
 /* Bad files and options are the user's to fix: exit 2, as for usage. */
 static int failure_status(int err)
 {
@@ -63,8 +82,11 @@ static int run(const struct vmm_config *cfg)
 
 	for (int i = 0; i < cfg->nr_serial; i++)
 		has_stdio |= cfg->serial[i].kind == SERIAL_STDIO;
+	if ((err = trace_open(cfg)))
+		return err;
 	if ((err = vm_create(&vm, cfg))) {
 		vm_destroy(&vm);
+		trace_stop();
 		return failure_status(err);
 	}
 	for (;;) {
@@ -83,7 +105,8 @@ static int run(const struct vmm_config *cfg)
 			break;
 		}
 	}
-	vm_destroy(&vm);
+	vm_destroy(&vm); /* every thread that traces has ended */
+	trace_stop();
 	return status;
 }
 

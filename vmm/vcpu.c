@@ -18,7 +18,9 @@
 #include "../firmware/cpu_tables.h"
 #include "../firmware/multiboot.h"
 #include "../base/log.h"
+#include "../base/hypercall.h"
 #include "../base/timeline.h"
+#include "../base/trace.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -182,7 +184,7 @@ struct vcpu *vcpu_create(struct vm *vm, int id)
 		errno = -err;
 		goto fail;
 	}
-	kvm_stats_open(&v->stats, v->fd);
+	kvm_stats_open(&v->stats, v->fd, KVM_STATS_VCPU);
 	return v;
 fail:
 	err = errno;
@@ -319,31 +321,108 @@ static void vcpu_handle_system_event(struct vcpu *v)
 	}
 }
 
-/* --trace: one line per exit, what the guest did, as the VMM saw it. */
-static void vcpu_trace(const struct vcpu *v)
+/* --- --trace and --stats: what an exit was and what it cost ------------------------------- */
+
+static const char *const system_ops[] = {"?",	   "shutdown", "reset",	  "crash",
+					 "wakeup", "suspend",  "sev-term"};
+
+/* The exit as a trace event and, for I/O and MMIO, the bus range that took it. */
+static const struct bus_range *vcpu_exit_event(const struct vcpu *v, struct trace_event *e,
+					       char *nb, size_t nblen)
 {
 	const struct kvm_run *run = v->run;
+	const struct bus_range *r = NULL;
 	const uint8_t *io;
-	uint64_t val = 0;
 
+	e->exit = kvm_exit_name(run->exit_reason, nb, nblen);
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
-		if ((io = vcpu_io_data(v)))
-			memcpy(&val, io, run->io.size <= 8 ? run->io.size : 8);
-		log_msg("trace vcpu%d io %s port=0x%x size=%u count=%u data=0x%llx", v->id,
-			run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.port,
-			run->io.size, run->io.count, (unsigned long long)val);
+		r = bus_find(&v->vm->bus, BUS_PIO, run->io.port, run->io.size);
+		e->cat = run->io.port >= HC_PORT_BASE && run->io.port < HC_PORT_BASE + HC_NR_PORTS
+			     ? TRACE_HYPERCALL
+			     : TRACE_IO;
+		e->op = run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in";
+		e->has_addr = true, e->addr = run->io.port;
+		e->size = run->io.size, e->count = run->io.count;
+		/* the first of count accesses, as the guest's register held or received it */
+		if ((io = vcpu_io_data(v)) && run->io.size <= 8)
+			e->has_data = true, memcpy(&e->data, io, run->io.size);
 		break;
 	case KVM_EXIT_MMIO:
-		memcpy(&val, run->mmio.data, run->mmio.len <= 8 ? run->mmio.len : 8);
-		log_msg("trace vcpu%d mmio %s addr=0x%llx len=%u data=0x%llx", v->id,
-			run->mmio.is_write ? "write" : "read",
-			(unsigned long long)run->mmio.phys_addr, run->mmio.len,
-			(unsigned long long)val);
+		r = bus_find(&v->vm->bus, BUS_MMIO, run->mmio.phys_addr, run->mmio.len);
+		e->cat = TRACE_MMIO;
+		e->op = run->mmio.is_write ? "write" : "read";
+		e->has_addr = true, e->addr = run->mmio.phys_addr;
+		e->size = run->mmio.len, e->count = 1;
+		if (run->mmio.len <= 8)
+			e->has_data = true, memcpy(&e->data, run->mmio.data, run->mmio.len);
 		break;
-	default:
-		log_msg("trace vcpu%d exit reason %u", v->id, run->exit_reason);
+	case KVM_EXIT_SYSTEM_EVENT:
+		e->cat = TRACE_SYSTEM;
+		e->op = run->system_event.type < 7 ? system_ops[run->system_event.type] : "?";
+		break;
+	case KVM_EXIT_SHUTDOWN:
+		e->cat = TRACE_SYSTEM;
+		e->op = "triple-fault";
+		break;
+	default: /* the VM ends: vcpu_handle_exit said why */
+		e->cat = TRACE_SYSTEM;
+		e->op = "end";
 	}
+	if (e->cat != TRACE_SYSTEM)
+		e->dev = r ? r->name : "unclaimed";
+	return r;
+}
+
+/*
+ * After an exit was handled (so an IN shows the data the guest got): its cost into --stats
+ * and a line to --trace. t_out is when KVM_RUN returned; the time since the previous return
+ * was spent inside KVM_RUN.
+ */
+static void vcpu_observe(struct vcpu *v, uint64_t t_out)
+{
+	struct exit_stats *s = &v->st;
+	uint64_t t_back = timeline_now_ns(), ns = t_back - t_out;
+	struct trace_event e = {.ns = (int64_t)ns};
+	const struct bus_range *r;
+	char nb[24];
+
+	s->run_ns += t_out - s->t_last;
+	s->vmm_ns += ns;
+	s->t_last = t_back;
+	r = vcpu_exit_event(v, &e, nb, sizeof(nb));
+	if (v->vm->cfg->stats) {
+		s->reason_ns[v->run->exit_reason % VCPU_EXIT_REASONS] += ns;
+		if (e.cat != TRACE_SYSTEM)
+			exit_stats_access(s, &v->vm->bus,
+					  v->run->exit_reason == KVM_EXIT_MMIO ? BUS_MMIO : BUS_PIO,
+					  e.addr, r, e.count, ns);
+	}
+	if (trace_wants(e.cat)) {
+		trace_emit(&e);
+		/* the line's cost is the VMM's too, not the guest's next KVM_RUN */
+		s->t_last = timeline_now_ns();
+		s->vmm_ns += s->t_last - t_back;
+	}
+}
+
+/* Kicked out of KVM_RUN (a signal: the VM ends, or SIGUSR2 wants a snapshot): no exit to
+ * file, but the time until now was the guest's (or its halt's, as an AP waiting for SIPI). */
+static void vcpu_observe_kick(struct vcpu *v, uint64_t t_out)
+{
+	v->st.run_ns += t_out - v->st.t_last;
+	v->st.t_last = t_out;
+}
+
+/* The thread's clock and name, before its first KVM_RUN. */
+static void vcpu_observe_start(struct vcpu *v)
+{
+	char name[16];
+
+	v->observe = v->vm->cfg->stats || trace_mask;
+	v->st.t_start = v->st.t_last = timeline_now_ns();
+	snprintf(name, sizeof(name), "vcpu%d", v->id);
+	trace_set_thread(name);
 }
 
 /* Returns 0 to keep running, -1 when this exit ends the VM. */
@@ -427,18 +506,27 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	sigset_t set;
-	int done;
+	uint64_t t_out = 0;
+	int done, err;
 
 	/* Only SIGUSR1 reaches this thread: it kicks us out of KVM_RUN. */
 	sigfillset(&set);
 	sigdelset(&set, SIGUSR1);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	atomic_store(&v->running, 1); /* vcpu_kick: from now on a kick signals us */
+	vcpu_observe_start(v);
 	timeline_mark(TL_FIRST_RUN);
 	while (!atomic_load(&v->vm->end)) {
 		vcpu_mark(v, VCPU_IN_KVM_RUN);
-		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+		err = ioctl(v->fd, KVM_RUN, 0) < 0 ? errno : 0;
+		if (__builtin_expect(v->observe, 0))
+			t_out = timeline_now_ns();
+		if (err) {
+			errno = err;
 			if (errno == EINTR || errno == EAGAIN) {
 				v->run->immediate_exit = 0;
+				if (__builtin_expect(v->observe, 0))
+					vcpu_observe_kick(v, t_out);
 				vcpu_snapshot_answer(v);
 				continue;
 			}
@@ -449,13 +537,13 @@ static void *vcpu_thread(void *arg)
 		vcpu_mark_handling(v);
 		v->exits[v->run->exit_reason % VCPU_EXIT_REASONS]++;
 		done = vcpu_handle_exit(v);
-		/* Traced after handling, so an IN shows the data the guest got. */
-		if (v->vm->cfg->trace)
-			vcpu_trace(v);
+		if (__builtin_expect(v->observe, 0))
+			vcpu_observe(v, t_out);
 		if (done)
 			break;
 	}
 	vcpu_mark(v, VCPU_ENDED);
+	atomic_store(&v->running, 0); /* no more signals: the thread is gone before its join */
 	return NULL;
 }
 
@@ -481,10 +569,16 @@ int vcpu_start(struct vcpu *v)
 
 void vcpu_kick(struct vcpu *v)
 {
-	/* immediate_exit covers the window before the thread enters KVM_RUN,
-	 * the signal the time inside it. */
+	/*
+	 * immediate_exit covers the window before the thread enters KVM_RUN, the signal the
+	 * time inside it. Whether to signal is the thread's word (running), not vcpu_start's
+	 * (started, set only after pthread_create returns: a kick in between, as a vCPU 0 that
+	 * powers off before the main thread has marked vCPU 1 started, would send none while
+	 * vCPU 1 already sleeps in KVM_RUN for its SIPI). Either this load sees running, or the
+	 * thread's store of it comes later and its KVM_RUN sees immediate_exit (both seq_cst).
+	 */
 	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	if (v->started)
+	if (atomic_load(&v->running))
 		pthread_kill(v->thread, SIGUSR1);
 }
 
@@ -594,7 +688,7 @@ void vcpu_describe(struct vcpu *v)
 	static const char *const where[] = {"not started", "in KVM_RUN", "handling an exit",
 					    "ended"};
 	int w = atomic_load(&v->where);
-	char buf[512];
+	char buf[512], nb[24];
 	size_t n = 0;
 
 	if (w == VCPU_IN_HANDLER) {
@@ -605,8 +699,9 @@ void vcpu_describe(struct vcpu *v)
 		    : exit == KVM_EXIT_MMIO ? bus_find(&v->vm->bus, BUS_MMIO, addr, 1)
 					    : NULL;
 
-		fprintf(stderr, "vmm: vcpu%d: handling exit %u at %#llx (%s)\n", v->id, exit,
-			(unsigned long long)addr, r ? r->name : "no device");
+		fprintf(stderr, "vmm: vcpu%d: handling %s at %#llx (%s)\n", v->id,
+			kvm_exit_name(exit, nb, sizeof(nb)), (unsigned long long)addr,
+			r ? r->name : "no device");
 	} else
 		fprintf(stderr, "vmm: vcpu%d: %s\n", v->id, where[w & 3]);
 	if (vcpu_snapshot(v))
@@ -616,9 +711,12 @@ void vcpu_describe(struct vcpu *v)
 		vcpu_describe_snapshot(v);
 	for (int r = 0; r < VCPU_EXIT_REASONS && n < sizeof(buf); r++)
 		if (v->exits[r])
-			n += snprintf(buf + n, sizeof(buf) - n, " %d=%llu", r,
+			n += snprintf(buf + n, sizeof(buf) - n, " %s=%llu",
+				      kvm_exit_name(r, nb, sizeof(nb)),
 				      (unsigned long long)v->exits[r]);
 	fprintf(stderr, "vmm: vcpu%d: exits by reason:%s\n", v->id, n ? buf : " none");
+	if (v->vm->cfg->stats)
+		exit_stats_print_vcpu(v, stderr);
 	kvm_stats_describe(&v->stats, buf, sizeof(buf));
 	fprintf(stderr, "vmm: vcpu%d: KVM counters: %s\n", v->id, buf);
 }

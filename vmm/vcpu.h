@@ -8,12 +8,13 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "exit_stats.h"
 #include "kvm_stats.h"
 #include "../firmware/loader.h"
 
 struct vm;
 
-#define VCPU_EXIT_REASONS 64
+#define VCPU_EXIT_REASONS EXIT_STATS_REASONS
 
 /* Where a vCPU's thread is: what a person asking why the guest waits needs first. */
 enum vcpu_where { VCPU_NOT_STARTED, VCPU_IN_KVM_RUN, VCPU_IN_HANDLER, VCPU_ENDED };
@@ -32,7 +33,8 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
-	int started;
+	int started;	    /* the main thread's: there is a thread to join */
+	atomic_int running; /* the thread's own, before its first KVM_RUN: a signal reaches it */
 	struct vm *vm;
 	uint64_t exits[VCPU_EXIT_REASONS]; /* by KVM_EXIT_* reason */
 	/* Written by the vCPU thread around each exit (relaxed stores: no cost worth naming). */
@@ -42,6 +44,9 @@ struct vcpu {
 	atomic_uint snap_want, snap_done; /* snapshot requests, answered on the next EINTR */
 	struct vcpu_snapshot snap;
 	struct kvm_stats stats;
+	/* --stats or --trace: set before the thread starts, the one test on the exit path. */
+	bool observe;
+	struct exit_stats st; /* --stats only */
 };
 
 struct vcpu *vcpu_create(struct vm *vm, int id);

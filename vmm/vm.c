@@ -24,6 +24,7 @@
 #include "../firmware/cpu_tables.h"
 #include "../firmware/fdt.h"
 #include "../firmware/loader.h"
+#include "exit_stats.h"
 #include "console.h"
 #include "serve.h"
 #include "vcpu.h"
@@ -145,6 +146,7 @@ static int vm_boot(struct vm *vm, int (*devices)(struct vm *))
 		log_msg("KVM VM: %s", strerror(-err));
 		return err;
 	}
+	kvm_stats_open(&vm->kstats, vm->kvm.vm_fd, KVM_STATS_VM);
 	if ((err = devices(vm)))
 		return err;
 	return vm_add_vcpus(vm, &k, boot_arg);
@@ -157,6 +159,7 @@ int vm_create(struct vm *vm, const struct vmm_config *cfg)
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = cfg;
 	vm->kvm.sys_fd = vm->kvm.vm_fd = -1;
+	vm->kstats.fd = -1;
 	vm->end_fd = eventfd(0, EFD_CLOEXEC);
 	bus_init(&vm->bus);
 	if (vm->end_fd < 0)
@@ -200,6 +203,7 @@ int vm_reboot(struct vm *vm)
 	vm_destroy_vcpus(vm);
 	vm_devices_reset(vm); /* every vCPU stopped: nothing else touches the devices */
 	vm_devices_unplug(vm);
+	kvm_stats_close(&vm->kstats);
 	kvm_destroy_vm(&vm->kvm);
 	guest_mem_clear(&vm->mem);
 	free(vm->cmdline);
@@ -250,17 +254,27 @@ int vm_run(struct vm *vm, struct console *con)
 void vm_print_stats(struct vm *vm)
 {
 	uint64_t sum[VCPU_EXIT_REASONS] = {0};
+	char nb[24], buf[512];
 
+	if (vm->cfg->stats == STATS_JSON) { /* for scripts: the tables, nothing else */
+		exit_stats_print_json(vm, stderr);
+		return;
+	}
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		for (int r = 0; r < VCPU_EXIT_REASONS; r++)
 			sum[r] += vm->vcpu[i]->exits[r];
 	fprintf(stderr, "vmm: exits by reason:");
 	for (int r = 0; r < VCPU_EXIT_REASONS; r++)
 		if (sum[r])
-			fprintf(stderr, " %d=%llu", r, (unsigned long long)sum[r]);
+			fprintf(stderr, " %s=%llu", kvm_exit_name(r, nb, sizeof(nb)),
+				(unsigned long long)sum[r]);
 	fprintf(stderr, "\nvmm: unclaimed pio=%lu mmio=%lu\n",
 		atomic_load(&vm->bus.unclaimed[BUS_PIO]),
 		atomic_load(&vm->bus.unclaimed[BUS_MMIO]));
+	if (vm->cfg->stats) /* the costs are measured only with --stats */
+		exit_stats_print_text(vm, stderr);
+	kvm_stats_describe(&vm->kstats, buf, sizeof(buf));
+	fprintf(stderr, "vmm: VM: KVM counters: %s\n", buf);
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_describe(vm->vcpu[i]);
 	vm_describe_irqs(vm);
@@ -274,6 +288,7 @@ void vm_destroy(struct vm *vm)
 	vm_devices_destroy(vm); /* the disks flush: what the guest wrote reaches the image */
 	free(vm->cmdline);
 	vm->cmdline = NULL;
+	kvm_stats_close(&vm->kstats);
 	kvm_close(&vm->kvm);
 	guest_mem_unmap(&vm->mem);
 	if (vm->end_fd >= 0)

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "irq.h"
 #include "kvm.h"
+#include "kvm_stats.h"
 #include "../base/machine.h"
 #include "../base/mem.h"
 
@@ -59,6 +60,7 @@ struct vm {
 	const struct vmm_config *cfg;
 	struct machine_desc mach;
 	struct kvm kvm;
+	struct kvm_stats kstats; /* KVM's counters of the VM (vmm/kvm_stats.h) */
 	struct guest_mem mem;
 	struct bus bus;
 	struct device_host host; /* what the VMM offers its devices (devices/device.h) */

@@ -541,8 +541,8 @@ check "rep insb: one exit with count 64, every byte all-ones" t_ins
 
 t_trace() {
 	run trace 0 --kernel "$GUEST" --trace --cmdline "action=pio n=3" &&
-		[ "$(grep -c 'trace vcpu0 io out port=0xf00 size=1 count=1' "$T/err")" -eq 3 ] &&
-		has "trace vcpu0 io out port=0x604\|trace vcpu0 io out port=0x600 size=1 count=1 data=0x34" err
+		[ "$(grep -c ' vcpu0 KVM_EXIT_IO io out port=0xf00 size=1 count=1 ' "$T/err")" -eq 3 ] &&
+		has " vcpu0 KVM_EXIT_IO io out port=0x600 size=1 count=1 data=0x34 dev=acpi-sleep " err
 }
 check "--trace logs every exit with its port and data" t_trace
 
@@ -813,5 +813,160 @@ t_dtb() {
 		grep -q 'cpu@1' "$T/m.dts" && grep -q 'bootargs = "console=ttyS0"' "$T/m.dts"
 }
 check "--dump-dtb writes a tree dtc reads back" t_dtb
+
+# --- --trace and --stats (issue 9): categories, filters, JSON, counts by name --------------
+# trace lines: "vmm: trace TIME THREAD EXIT CATEGORY OP key=value..." (docs/trap-and-emulate.md)
+traced() { grep '^vmm: trace ' "$T/err"; }
+t_trace_line() {
+	run trline 0 --kernel "$GUEST" --trace --cmdline "action=pio n=2" &&
+		traced | grep -qE '^vmm: trace [0-9]+\.[0-9]{9} vcpu0 KVM_EXIT_IO io in port=0x3fd size=1 count=1 data=0x[0-9a-f]+ dev=serial ns=[0-9]+$' &&
+		traced | grep -qE '^vmm: trace [0-9]+\.[0-9]{9} vcpu0 KVM_EXIT_IO io out port=0xf00 size=1 count=1 data=0x1 dev=unclaimed ns=[0-9]+$' &&
+		# time since launch, ns resolution, never going back on one vCPU
+		traced | awk '{ if ($3 < last) bad = 1; last = $3 } END { exit bad }'
+}
+check "--trace: time, vCPU, exit by name, port, width, data after handling, device, cost" t_trace_line
+
+t_trace_cats() {
+	run trhc 0 --kernel "$GUEST" --trace=hypercall --cmdline "action=hc n=0" &&
+		[ "$(traced | grep -c ' KVM_EXIT_IO hypercall out port=0x50[0-9a-f] size=4 count=1 data=0x[0-9a-f]* dev=hypercall ')" -gt 3 ] &&
+		[ "$(traced | grep -vc ' hypercall out ')" -eq 0 ] || return 1
+	run trmmio 0 --kernel "$GUEST" --trace=mmio --cmdline "action=mmio n=3" &&
+		[ "$(traced | wc -l)" -eq 3 ] &&
+		traced | grep -q ' KVM_EXIT_MMIO mmio write addr=0xe0000000 size=4 count=1 data=0x2 dev=unclaimed ns=' || return 1
+	run trsys 4 --kernel "$GUEST" --trace=system --cmdline action=triple &&
+		[ "$(traced | wc -l)" -eq 1 ] && traced | grep -q ' vcpu0 KVM_EXIT_SHUTDOWN system triple-fault ns='
+}
+check "--trace=hypercall, mmio, system: only that category, each with its fields" t_trace_cats
+
+# the user-space PIT's channel 0 raises IRQ 0 on GSI 2 (the MADT's override) through
+# KVM_IRQ_LINE from its own thread: at least as many rises as the guest counted
+t_trace_irq() {
+	local pin2
+	run trirq 0 --kernel "$GUEST" --pit user --trace=irq --cmdline action=pit-irq || return 1
+	pin2=$(tr -d '\r' <"$T/out" | sed -n 's/^GUEST-PIT-IRQ pin0=0 pin2=\([0-9]*\) other=0$/\1/p')
+	[ -n "$pin2" ] && [ "$pin2" -gt 0 ] &&
+		[ "$(traced | grep -c ' - irq raise gsi=2 edge dev=pit via=KVM_IRQ_LINE$')" -ge "$pin2" ] &&
+		[ "$(traced | grep -vc ' - irq \(raise\|lower\) gsi=2 edge dev=pit via=KVM_IRQ_LINE$')" -eq 0 ]
+}
+check "--trace=irq: a device's interrupt line, its GSI, edge, the mechanism" t_trace_irq
+
+t_trace_filters() {
+	run trport 0 --kernel "$GUEST" --trace=io:0xf00-0xf00 --cmdline "action=pio n=5" &&
+		[ "$(traced | wc -l)" -eq 5 ] && [ "$(traced | grep -c ' io out port=0xf00 ')" -eq 5 ] ||
+		return 1
+	run trdev 0 --kernel "$GUEST" --trace=dev:serial --cmdline action=hello &&
+		[ "$(traced | grep -c ' dev=serial ')" -gt 10 ] && [ "$(traced | grep -vc ' dev=serial ')" -eq 0 ] ||
+		return 1
+	run trunc 0 --kernel "$GUEST" --trace=dev:unclaimed,io --cmdline "action=pio n=4" &&
+		[ "$(traced | wc -l)" -eq 4 ] || return 1
+	# two ranges: the UART's data port and the power-off port, nothing else
+	run tr2 0 --kernel "$GUEST" --trace=io:0x3f8,io:0x600-0x601 --cmdline "action=pio n=4" &&
+		[ "$(traced | grep -vc ' port=0x3f8 \| port=0x600 ')" -eq 0 ] &&
+		traced | grep -q ' port=0x600 ' && traced | grep -q ' port=0x3f8 '
+}
+check "--trace filters: port range, several ranges, by device, unclaimed" t_trace_filters
+
+t_trace_json() {
+	run trjson 0 --kernel "$GUEST" --trace --trace-format=json --trace-file "$T/tr.json" \
+		--cmdline "action=pio n=3" && ! has '^vmm: trace' err && ! has '^{' err &&
+		python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+bench = [e for e in ev if e["cat"] == "io" and e["port"] == 0xf00]
+assert [e["data"] for e in bench] == [0, 1, 2], bench
+for e in bench:
+    assert e["exit"] == "KVM_EXIT_IO" and e["op"] == "out" and e["size"] == 1, e
+    assert e["count"] == 1 and e["dev"] == "unclaimed" and e["thread"] == "vcpu0", e
+    assert e["handle_ns"] >= 0, e
+t = [e["t_ns"] for e in ev]
+assert t == sorted(t), "time went back"
+assert any(e["dev"] == "acpi-sleep" for e in ev)
+' "$T/tr.json" 2>>"$T/err"
+}
+check "--trace-format=json --trace-file: one JSON object a line, none on stderr" t_trace_json
+
+# the cross-check: as many exits on the UART's ports in --stats as --trace printed for them
+t_stats_names() {
+	local n_uart
+	run stnames 0 --kernel "$GUEST" --stats --trace=io:0x3f8-0x3ff --cmdline "action=pio n=1000" ||
+		return 1
+	n_uart=$(traced | wc -l)
+	has "^vmm: exits by reason: KVM_EXIT_IO=[0-9]*$" err &&
+		has "^vmm: vcpu0: exits by reason: KVM_EXIT_IO=[0-9]*$" err &&
+		has "^vmm: unclaimed: pio 0xf00: 1000 accesses$" err &&
+		has "^vmm: by device: unclaimed: 1000 exits, [0-9.]* ms, mean [0-9]* ns$" err &&
+		has "^vmm: by region: pio 0x3f8-0x3ff serial: $n_uart exits, " err &&
+		has "^vmm: by device: serial: $n_uart exits, " err &&
+		has "^vmm: by device: acpi-sleep: 1 exits, " err &&
+		has "^vmm: vcpu0: KVM_EXIT_IO: [0-9]* exits, [0-9.]* ms in the VMM, mean [0-9]* ns$" err &&
+		has "^vmm: vcpu0: time: wall [0-9.]* ms, in KVM_RUN [0-9.]* ms (the guest's share [0-9.]*%), in the VMM " err &&
+		has "^vmm: all vCPUs: time: wall " err &&
+		grep -qE "^vmm: VM: KVM counters: (pages_4k=[0-9]+ pages_2m=[0-9]+|not offered)" "$T/err" &&
+		grep -qE "^vmm: vcpu0: (of KVM's [0-9]+ exits [0-9]+ reached the VMM|KVM counters: not offered)" "$T/err"
+}
+check "--stats: exits by reason name, device, region; unclaimed by port; time split" t_stats_names
+
+# two vCPUs: the BSP's exits are its own; the AP, parked in wait-for-SIPI, spent its time in KVM
+t_stats_smp() {
+	run stsmp 0 --kernel "$GUEST" --cpus 2 --stats --cmdline "action=pio n=10" &&
+		has "^vmm: vcpu0: by device: unclaimed: 10 exits, " err &&
+		! has "^vmm: vcpu1: by device: " err &&
+		# (a run over before the AP's thread entered KVM_RUN shows wall 0 and share 0.0%)
+		grep -qE "^vmm: vcpu1: time: wall [0-9.]+ ms, in KVM_RUN [0-9.]+ ms \(the guest's share (100|0)\.0%\), in the VMM 0\.000 ms" "$T/err"
+}
+check "--stats with 2 vCPUs: devices per vCPU, the parked AP's time inside KVM_RUN" t_stats_smp
+
+t_stats_json() {
+	run stjson 0 --kernel "$GUEST" --stats=json --cmdline "action=mmio n=1000" &&
+		[ "$(grep -c '^{"vmm_stats":' "$T/err")" -eq 1 ] &&
+		grep '^{"vmm_stats":' "$T/err" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["vmm_stats"]
+assert s["unclaimed"] == [{"space": "mmio", "addr": 0xe0000000, "count": 1000}], s["unclaimed"]
+assert s["unclaimed_total"] == {"pio": 0, "mmio": 1000}
+assert s["exits_by_reason"]["KVM_EXIT_MMIO"]["count"] == 1000
+assert s["devices"]["unclaimed"]["count"] == 1000
+v = s["vcpus"][0]
+assert v["exits_by_reason"]["KVM_EXIT_MMIO"]["count"] == 1000
+t = v["time_ns"]
+assert 0 < t["kvm_run"] <= t["wall"] and 0 < t["vmm"] <= t["wall"], t
+assert 0 < v["guest_share"] <= 1
+assert "exits" in v["kvm"] and "pages_4k" in s["kvm_vm"], (v["kvm"], s["kvm_vm"])
+r = [x for x in s["regions"] if x["dev"] == "serial"][0]
+assert r["space"] == "pio" and r["base"] == 0x3f8 and r["stats"]["count"] > 0, r
+' 2>>"$T/err"
+}
+check "--stats=json: the same tables, parsed by python3" t_stats_json
+
+check "--trace: unknown category" bad trbad1 "--trace disk: want all" --kernel "$GUEST" --trace=disk
+check "--trace: port past 0xffff" bad trbad2 "want LO <= HI <= 0xffff" --kernel "$GUEST" \
+	--trace=io:0x3f8-0x10000
+check "--trace: range backwards" bad trbad3 "io:5-3" --kernel "$GUEST" --trace=io:5-3
+check "--trace: system takes no range" bad trbad4 "takes no range" --kernel "$GUEST" \
+	--trace=system:1
+check "--trace: empty item" bad trbad5 "an empty item" --kernel "$GUEST" --trace=io,,mmio
+# SIGUSR2 with --stats=json: the tables of a running VM as one JSON line; it runs on
+t_usr2_json() {
+	local st pid
+	echo_vm in9 --stats=json
+	kill -USR2 $pid
+	for _ in $(seq 50); do grep -q '^{"vmm_stats":' "$T/err" && break; sleep 0.1; done
+	echo "json" >&8
+	wait $pid
+	st=$?
+	exec 8>&-
+	[ $st -eq 0 ] && has "GUEST-ECHO json" && [ "$(grep -c '^{"vmm_stats":' "$T/err")" -eq 2 ] &&
+		grep '^{"vmm_stats":' "$T/err" | python3 -c '
+import json, sys
+a, b = (json.loads(l)["vmm_stats"] for l in sys.stdin)
+n = lambda s: s["devices"]["serial"]["count"]
+assert 0 < n(a) < n(b), (n(a), n(b))  # the echo came after the first dump
+' 2>>"$T/err"
+}
+check "SIGUSR2 with --stats=json: the running VM's tables, then the final ones" t_usr2_json
+
+check "--trace-file in a missing directory" bad trbad6 "--trace-file $T/nope/t: No such file" \
+	--kernel "$GUEST" --trace --trace-file "$T/nope/t"
+check "--stats: unknown format" bad stbad "want text or json" --kernel "$GUEST" --stats=xml
 
 finish

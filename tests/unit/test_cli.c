@@ -203,6 +203,39 @@ static void test_rtc(void **state)
 	expect_error(PARSE("--kernel", "k", "--rtc", "base=now"), "--rtc base=now");
 }
 
+/* --trace[=SPEC] and --stats[=FORMAT] take their argument only after '=' (getopt's
+ * optional_argument); --trace-file and --trace-format as any option. */
+static void test_trace_stats(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("--kernel", "k"), CLI_RUN);
+	assert_int_equal(cfg.trace, 0);
+	assert_int_equal(cfg.stats, STATS_OFF);
+	assert_int_equal(PARSE("--kernel", "k", "--trace", "--stats"), CLI_RUN);
+	assert_int_equal(cfg.trace, 1);
+	assert_int_equal(cfg.trace_spec.cats, TRACE_ALL);
+	assert_int_equal(cfg.stats, STATS_TEXT);
+	assert_null(cfg.trace_file);
+	assert_int_equal(cfg.trace_format, TRACE_TEXT);
+	assert_int_equal(PARSE("--kernel", "k", "--trace=io:0x3f8-0x3ff,dev:vda", "--stats=json",
+			       "--trace-file", "/tmp/t", "--trace-format=json"),
+			 CLI_RUN);
+	assert_int_equal(cfg.trace_spec.cats, TRACE_IO);
+	assert_int_equal(cfg.trace_spec.nr_ranges, 1);
+	assert_string_equal(cfg.trace_spec.dev[0], "vda");
+	assert_int_equal(cfg.stats, STATS_JSON);
+	assert_string_equal(cfg.trace_file, "/tmp/t");
+	assert_int_equal(cfg.trace_format, TRACE_JSON);
+	expect_error(PARSE("--kernel", "k", "--trace", "io"), "unexpected argument 'io'");
+	expect_error(PARSE("--kernel", "k", "--trace=io:9-1"), "--trace io:9-1");
+	expect_error(PARSE("--kernel", "k", "--stats=yaml"), "--stats=yaml: want text or json");
+	expect_error(PARSE("--kernel", "k", "--trace-format", "xml"), "--trace-format xml");
+	expect_error(PARSE("--kernel", "k", "--trace-file", ""), "--trace-file: no path");
+	expect_error(PARSE("--kernel", "k", "--trace-file", "/tmp/t"),
+		     "--trace-file needs --trace");
+	expect_error(PARSE("--kernel", "k", "--trace-format=json"), "--trace-format needs --trace");
+}
+
 static void test_dump_dtb_needs_no_kernel(void **state)
 {
 	(void)state;
@@ -213,15 +246,11 @@ static void test_dump_dtb_needs_no_kernel(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sizes),
-	    cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_full),
-	    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_disks),
-	    cmocka_unit_test(test_modules),
-	    cmocka_unit_test(test_split_initrd),
-	    cmocka_unit_test(test_rtc),
-	    cmocka_unit_test(test_dump_dtb_needs_no_kernel),
+	    cmocka_unit_test(test_sizes),	 cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_full),	 cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_disks),	 cmocka_unit_test(test_modules),
+	    cmocka_unit_test(test_split_initrd), cmocka_unit_test(test_rtc),
+	    cmocka_unit_test(test_trace_stats),	 cmocka_unit_test(test_dump_dtb_needs_no_kernel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,6 +26,7 @@
 #include "devices/virtio_blk.h"
 #include "devices/virtio_mmio.h"
 #include "base/mem.h"
+#include "base/trace.h"
 #include "tests/lib/vdrv.h"
 
 #define RAM_SIZE   0x100000ULL /* 1 MiB at GPA 0 */
@@ -315,6 +316,33 @@ static void test_read(void **state)
 	assert_int_equal(vdrv_rd(&e->d, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
 	vdrv_wr(&e->d, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
 	assert_int_equal(__atomic_load_n(&e->irq_level, __ATOMIC_SEQ_CST), 0);
+}
+
+/* --trace=irq: the I/O thread says when it takes a kick, naming the device and itself. */
+static void test_trace_kick(void **state)
+{
+	struct env *e = *state;
+	struct vdrv_seg d[1] = {{DATA_GPA, 512, true}};
+	struct trace_spec spec;
+	char path[] = "/tmp/test_virtio_blk_trace.XXXXXX", line[256], err[128];
+	int fd = mkstemp(path), kicks = 0;
+	uint32_t len;
+	FILE *f;
+
+	assert_true(fd >= 0);
+	assert_int_equal(trace_spec_parse("irq", &spec, err, sizeof(err)), 0);
+	virtio_blk_set_name(e->b, "vdz");
+	trace_start(&spec, TRACE_TEXT, fdopen(fd, "w"));
+	linux_init(e);
+	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, 0, d, 1, &len), VIRTIO_BLK_S_OK);
+	trace_stop();
+	assert_non_null(f = fopen(path, "r"));
+	unlink(path);
+	while (fgets(line, sizeof(line), f))
+		kicks += strstr(line, " vdz-io - irq kick data=0x") &&
+			 strstr(line, " dev=vdz via=ioeventfd\n");
+	fclose(f);
+	assert_true(kicks >= 1);
 }
 
 static void test_write(void **state)
@@ -666,6 +694,7 @@ int main(void)
 	    T_RO(test_config_space_ro),
 	    T(test_read),
 	    T_EV(test_read),
+	    T(test_trace_kick),
 	    T(test_write),
 	    T_EV(test_write),
 	    T(test_flush),
