@@ -49,8 +49,8 @@ _Static_assert(LAYOUT_GDT + 0x100 <= LAYOUT_AP_TRAMPOLINE &&
 		   LAYOUT_AP_TRAMPOLINE + 0x1000 <= LAYOUT_START_INFO,
 	       "the AP trampoline's page lies between the boot GDT and start_info");
 
-#define LAYOUT_MMIO_HOLE	0xc0000000ULL
-#define LAYOUT_4G		0x100000000ULL
+#define LAYOUT_MMIO_HOLE 0xc0000000ULL
+#define LAYOUT_4G	 0x100000000ULL
 /* the boot timer's byte (devices/boot_timer.c): the first page of the MMIO hole */
 #define LAYOUT_BOOT_TIMER	0xc0000000ULL
 #define LAYOUT_VIRTIO_MMIO	0xd0000000ULL /* 4 KiB windows, one per device */
