@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -24,18 +25,16 @@ struct outq {
 	uint8_t buf[OUTQ_SIZE];
 };
 
-/* One write of what lies contiguous at the head; cancellable only while it waits. */
+/* One write of what lies contiguous at the head (it may block: this thread is for that). */
 static ssize_t outq_write(struct outq *q, size_t n)
 {
 	struct pollfd p = {.fd = q->fd, .events = POLLOUT};
 	ssize_t w;
 
-	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 	do {
 		poll(&p, 1, -1); /* a non-blocking fd (or a full one) waits here */
 		w = write(q->fd, q->buf + q->head, n);
 	} while (w < 0 && (errno == EINTR || errno == EAGAIN));
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	return w;
 }
 
@@ -43,7 +42,6 @@ static void *outq_writer(void *arg)
 {
 	struct outq *q = arg;
 
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
 		size_t n;
@@ -85,12 +83,17 @@ struct outq *outq_create(int fd, void (*room)(void *ctx), void *ctx)
 
 	if (!q)
 		return NULL;
-	q->fd = fd;
+	/* a descriptor of our own: one a writer left blocked at the end keeps (see destroy) */
+	if ((q->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		free(q);
+		return NULL;
+	}
 	q->room = room;
 	q->ctx = ctx;
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->more, NULL);
 	if ((err = pthread_create(&q->thread, NULL, outq_writer, q))) {
+		close(q->fd);
 		free(q);
 		errno = err;
 		return NULL;
@@ -147,10 +150,16 @@ void outq_destroy(struct outq *q, int deadline_ms)
 	if (t.tv_nsec >= 1000000000L)
 		t.tv_sec++, t.tv_nsec -= 1000000000L;
 	if (pthread_timedjoin_np(q->thread, NULL, &t)) {
-		/* a reader that never reads: what is left is lost, and we go */
-		pthread_cancel(q->thread);
-		pthread_join(q->thread, NULL);
+		/*
+		 * A reader that never reads: what is left is lost, and we go. The writer stays
+		 * blocked in write() with the queue and its own descriptor, which are left to
+		 * it (the VMM is on its way out): no cancellation, which would need
+		 * libgcc_s at run time to unwind it, and no descriptor number reused under it.
+		 */
+		pthread_detach(q->thread);
+		return;
 	}
+	close(q->fd);
 	pthread_cond_destroy(&q->more);
 	pthread_mutex_destroy(&q->lock);
 	free(q);

@@ -17,8 +17,8 @@
 struct outq;
 
 /*
- * A queue writing to fd (which stays the caller's). room(ctx), if given, is called from
- * the writer thread when a full queue has room again. NULL with errno on failure.
+ * A queue writing to (a duplicate of) fd, which stays the caller's. room(ctx), if given, is called
+ * from the writer thread when a full queue has room again. NULL with errno on failure.
  */
 struct outq *outq_create(int fd, void (*room)(void *ctx), void *ctx);
 /* Queue up to n bytes; returns how many were taken (fewer when full), never blocks. */
@@ -27,7 +27,8 @@ int outq_full(const struct outq *q);
 uint64_t outq_dropped(const struct outq *q); /* bytes refused because the queue was full */
 /*
  * Write out what is queued, for at most deadline_ms (a reader that never reads must not
- * hold up the VMM's exit), then stop the writer and free the queue.
+ * hold up the VMM's exit), then stop the writer and free the queue. The queue writes to
+ * a duplicate of fd, so the caller may close fd afterwards.
  */
 void outq_destroy(struct outq *q, int deadline_ms);
 
