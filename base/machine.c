@@ -78,8 +78,6 @@ const char *machine_port_user(const struct machine_desc *m, uint32_t port, uint3
 	if (ranges_overlap(port, len, m->pm_sleep_ctl, 2) ||
 	    ranges_overlap(port, len, m->pm_reset, 1))
 		return "acpi-power";
-	if (ranges_overlap(port, len, PM_TIMER_PORT, PM_TIMER_LEN))
-		return "pm-timer";
 	if (m->pci_conf_port && ranges_overlap(port, len, m->pci_conf_port, PCI_CONF_SIZE))
 		return "pci-config";
 	if (m->debug_exit_size && ranges_overlap(port, len, m->debug_exit_port, m->debug_exit_size))

@@ -75,9 +75,6 @@ struct machine_desc {
 
 #define PM_SLEEP_CTL_PORT 0x600
 #define PM_RESET_PORT	  0x604
-#define PM_TIMER_PORT	  0x608 /* the ACPI PM timer, where QEMU's PIIX4 has it: 4 ports */
-#define PM_TIMER_LEN	  4
-#define PM_TIMER_HZ	  3579545 /* ACPI 6.4, 4.8.3.3: 3.579545 MHz, 24 bits */
 #define PM_RESET_VALUE	  0x1
 #define PM_S5_TYPE	  5	/* SLP_TYP of \_S5 */
 #define FW_CFG_PORT	  0x510 /* where QEMU's x86 machines put it, and guests look */

@@ -39,8 +39,6 @@
 #define FADT_MINOR	 0
 #define FADT_DSDT	 40
 #define FADT_SCI_INT	 46
-#define FADT_PM_TMR_BLK	 76
-#define FADT_PM_TMR_LEN	 91
 #define FADT_CENTURY	 108
 #define FADT_IAPC_BOOT	 109
 #define FADT_FLAGS	 112
@@ -48,7 +46,6 @@
 #define FADT_RESET_VALUE 128
 #define FADT_MINOR_VER	 131
 #define FADT_X_DSDT	 140
-#define FADT_X_PM_TMR	 208
 #define FADT_SLEEP_CTL	 244
 #define FADT_SLEEP_STS	 256
 #define FADT_SCI_IRQ	 9 /* as on QEMU; unused by HW-reduced ACPI but harmless */
@@ -60,9 +57,8 @@
 #define FADT_RESET_REG_SUP (1u << 10)
 #define FADT_HW_REDUCED	   (1u << 20)
 
-#define GAS_SYSTEM_IO	 1
-#define GAS_ACCESS_BYTE	 1
-#define GAS_ACCESS_DWORD 3
+#define GAS_SYSTEM_IO	1
+#define GAS_ACCESS_BYTE 1
 
 #define MADT_REVISION	   5
 #define MADT_LAPIC_ADDR	   36
@@ -127,19 +123,13 @@ static void acpi_header(uint8_t *t, const char *sig, uint32_t len, uint8_t rev)
 }
 
 /* Generic Address Structure: one byte-wide I/O port. */
-/* A Generic Address Structure (ACPI 6.4, 5.2.3.2) for `bytes` I/O ports at port. */
-static void acpi_gas_io(uint8_t *p, uint16_t port, int bytes)
-{
-	p[0] = GAS_SYSTEM_IO;
-	p[1] = 8 * bytes; /* bit width */
-	p[2] = 0;	  /* bit offset */
-	p[3] = bytes == 4 ? GAS_ACCESS_DWORD : GAS_ACCESS_BYTE;
-	le_put(p + 4, port, 8);
-}
-
 static void acpi_gas_io8(uint8_t *p, uint16_t port)
 {
-	acpi_gas_io(p, port, 1);
+	p[0] = GAS_SYSTEM_IO;
+	p[1] = 8; /* bit width */
+	p[2] = 0; /* bit offset */
+	p[3] = GAS_ACCESS_BYTE;
+	le_put(p + 4, port, 8);
 }
 
 static void acpi_layout(struct acpi_layout *l, int nr_cpus)
@@ -201,15 +191,6 @@ static void acpi_fadt(uint8_t *t, const struct machine_desc *m, uint64_t dsdt)
 	t[FADT_RESET_VALUE] = PM_RESET_VALUE;
 	t[FADT_MINOR_VER] = FADT_MINOR;
 	le_put(t + FADT_X_DSDT, dsdt, 8);
-	/*
-	 * The PM timer, 24 bits (no TMR_VAL_EXT), in both the 1.0 field and the X one:
-	 * ACPICA fills X fields from 1.0 ones only for full-hardware FADTs, and Linux reads
-	 * the X one (acpi_parse_fadt). A reference clock for its TSC calibration, which
-	 * fails against the PIT when port exits are slow (nested virtualisation).
-	 */
-	le_put(t + FADT_PM_TMR_BLK, PM_TIMER_PORT, 4);
-	t[FADT_PM_TMR_LEN] = PM_TIMER_LEN;
-	acpi_gas_io(t + FADT_X_PM_TMR, PM_TIMER_PORT, PM_TIMER_LEN);
 	acpi_gas_io8(t + FADT_SLEEP_CTL, m->pm_sleep_ctl);
 	acpi_gas_io8(t + FADT_SLEEP_STS, m->pm_sleep_ctl + 1);
 	acpi_checksum(t, FADT_LEN, ACPI_HDR_CSUM);

@@ -23,7 +23,6 @@
 #include "../devices/hypercall.h"
 #include "../devices/pci_none.h"
 #include "../devices/pit.h"
-#include "../devices/pm_timer.h"
 #include "../devices/fw_cfg.h"
 #include "../devices/power.h"
 #include "../devices/rtc.h"
@@ -35,7 +34,7 @@
 static const struct device_ops *const device_table[] = {
     &power_device,    &fw_cfg_device,	 &virtio_blk_device, &debug_exit_device,
     &pci_none_device, &hypercall_device, &rtc_device,	     &pit_device,
-    &serial_device,   &debugcon_device,	 &boot_timer_device, &pm_timer_device,
+    &serial_device,   &debugcon_device,	 &boot_timer_device,
 };
 #define NR_DEVICE_TYPES (sizeof(device_table) / sizeof(device_table[0]))
 /* every type but the UARTs and virtio-blk has at most one instance */

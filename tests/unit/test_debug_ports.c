@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -21,7 +20,6 @@
 #include "devices/debugcon.h"
 #include "devices/device.h"
 #include "devices/pci_none.h"
-#include "devices/pm_timer.h"
 #include "devices/serial.h"
 
 struct env {
@@ -156,34 +154,6 @@ static void test_pci_none(void **state)
 	env_free(e);
 }
 
-/* The ACPI PM timer: 3.579545 MHz by the host's clock, 24 bits, read-only, any width. */
-static void test_pm_timer(void **state)
-{
-	struct env *e = env_new();
-	struct timespec ten_ms = {0, 10000000};
-	uint32_t a, b, d;
-
-	(void)state;
-	assert_int_equal(pm_timer_count(1000000000), PM_TIMER_HZ);
-	assert_int_equal(pm_timer_count(0), 0);
-	assert_int_equal(pm_timer_count(5 * 1000000000ULL), (5 * PM_TIMER_HZ) & 0xffffff);
-	/* 100 days in ns: no 64-bit overflow on the way */
-	assert_int_equal(pm_timer_count(8640000ULL * 1000000000ULL),
-			 (uint32_t)((8640000ULL * PM_TIMER_HZ) & 0xffffff));
-	env_create(e, &pm_timer_device);
-	a = in(e, PM_TIMER_PORT, 4);
-	nanosleep(&ten_ms, NULL);
-	out(e, PM_TIMER_PORT, 0, 4); /* ignored */
-	b = in(e, PM_TIMER_PORT, 4);
-	d = (b - a) & 0xffffff;
-	assert_true(a <= 0xffffff && b <= 0xffffff);
-	assert_true(d >= 35795 && d < 35795 * 20); /* at least 10 ms; a loaded host, more */
-	assert_int_equal(in(e, PM_TIMER_PORT + 3, 1) & 0xff, 0); /* bits 24-31 */
-	a = in(e, PM_TIMER_PORT + 1, 2) & 0xffff;
-	assert_true(a <= 0xffff);
-	env_free(e);
-}
-
 static void test_port_user(void **state)
 {
 	struct env *e = env_new();
@@ -209,7 +179,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_debug_exit_status), cmocka_unit_test(test_debug_exit_device),
 	    cmocka_unit_test(test_debugcon),	      cmocka_unit_test(test_pci_none),
-	    cmocka_unit_test(test_pm_timer),	      cmocka_unit_test(test_port_user),
+	    cmocka_unit_test(test_port_user),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
