@@ -60,7 +60,13 @@ int loader_load_bzimage(const struct guest_mem *gm, const uint8_t *img, size_t l
 }
 
 /* The 32-bit PVH entry from a PT_NOTE segment, or 0. */
-static uint64_t elf_pvh_entry(const uint8_t *img, size_t len, uint64_t off, uint64_t size)
+/*
+ * The PVH entry in the notes at [off, off+size), or 0. *seen says whether a Xen
+ * PHYS32_ENTRY note was there at all, well-formed or not: an ELF that has one is meant for
+ * the PVH entry, and must not be taken for a plain ELF64 when the note is broken.
+ */
+static uint64_t elf_pvh_entry(const uint8_t *img, size_t len, uint64_t off, uint64_t size,
+			      int *seen)
 {
 	uint64_t end;
 
@@ -72,11 +78,13 @@ static uint64_t elf_pvh_entry(const uint8_t *img, size_t len, uint64_t off, uint
 		uint32_t type = le_get(img + off + 8, 4);
 		uint64_t name = off + 12, desc = name + ((namesz + 3ULL) & ~3ULL);
 		uint64_t next = desc + ((descsz + 3ULL) & ~3ULL);
+		int xen = type == XEN_ELFNOTE_PHYS32_ENTRY && namesz == 4 && end - name >= 4 &&
+			  !memcmp(img + name, "Xen", 4);
 
+		*seen |= xen;
 		if (next > end)
 			return 0;
-		if (type == XEN_ELFNOTE_PHYS32_ENTRY && namesz == 4 &&
-		    !memcmp(img + name, "Xen", 4) && descsz >= 4)
+		if (xen && descsz >= 4)
 			return le_get(img + desc, descsz >= 8 ? 8 : 4);
 		off = next;
 	}
@@ -213,7 +221,7 @@ int loader_elf_load_low(const struct guest_mem *gm, const uint8_t *img, size_t l
 int loader_load_elf(const struct guest_mem *gm, const uint8_t *img, size_t len,
 		    struct kernel_image *k)
 {
-	int loaded = 0, err;
+	int loaded = 0, seen = 0, err;
 	struct elf_file f;
 	struct elf_seg s;
 
@@ -225,11 +233,12 @@ int loader_load_elf(const struct guest_mem *gm, const uint8_t *img, size_t len,
 		if ((err = loader_elf_phdr(img, len, &f, i, &s)))
 			return err;
 		if (s.type == PT_NOTE && !k->entry)
-			k->entry = elf_pvh_entry(img, len, s.offset, s.filesz);
+			k->entry = elf_pvh_entry(img, len, s.offset, s.filesz, &seen);
 	}
-	/* Without the note we would not know the 32-bit entry: refuse before writing. */
+	/* Without the note we would not know the 32-bit entry: refuse before writing; a broken
+	 * one is a broken PVH kernel (-EINVAL), not a plain ELF64 (-ENOEXEC: the next loader). */
 	if (!k->entry)
-		return -ENOEXEC;
+		return seen ? -EINVAL : -ENOEXEC;
 	for (int i = 0; i < f.phnum; i++) {
 		loader_elf_phdr(img, len, &f, i, &s);
 		if (s.type != PT_LOAD || !s.memsz)

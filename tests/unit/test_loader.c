@@ -183,10 +183,15 @@ static void test_elf_bad(void **state)
 	img[sizeof(Elf64_Ehdr) + 2 * sizeof(Elf64_Phdr) + 8] = 17;
 	assert_int_equal(loader_load_elf(&gm, img, len, &k), -ENOEXEC);
 	assert_int_equal(ram[0x200000], 0);
-	/* a note whose size runs past its segment */
+	/* a PVH note whose size runs past its segment, or too short for an entry: a broken
+	 * PVH kernel, refused as such, not loaded as a plain ELF64 (which it also is) */
 	img[sizeof(Elf64_Ehdr) + 2 * sizeof(Elf64_Phdr) + 8] = 18;
 	put32(img + sizeof(Elf64_Ehdr) + 2 * sizeof(Elf64_Phdr) + 4, 0xfffffff0);
-	assert_int_equal(loader_load_elf(&gm, img, len, &k), -ENOEXEC);
+	assert_int_equal(loader_load_elf(&gm, img, len, &k), -EINVAL);
+	assert_int_equal(loader_load_kernel(&gm, img, len, &k), -EINVAL);
+	put32(img + sizeof(Elf64_Ehdr) + 2 * sizeof(Elf64_Phdr) + 4, 2);
+	assert_int_equal(loader_load_kernel(&gm, img, len, &k), -EINVAL);
+	assert_int_equal(ram[0x200000], 0);
 	/* wrong machine, wrong magic */
 	img = realloc(img, len);
 	((Elf64_Ehdr *)img)->e_machine = EM_AARCH64;
