@@ -96,6 +96,15 @@ owes() {
                exit 1 }' "$OUT"
 }
 
+# livelock: 0 when the run ended in the test host's own livelock (issue 12): a vCPU that KVM
+# keeps re-injecting a #PF into (our dump: exception injected nr=14; the L1 trace: a run of
+# kvm_inj_exception #PF). An interrupt sent to that vCPU then stays unacknowledged, which
+# owes() would take for the disk's fault: such a run is the environment's, and run again.
+livelock() {
+    grep -q '^vmm: vcpu[0-9]*: events: .*exception injected=1 nr=14$' "$OUT" &&
+        [ "$(grep -c 'kvm_inj_exception: #PF' "$OUT")" -ge 20 ]
+}
+
 # soak_one WHO ROUND: one boot; prints "SOAK <who> round <r>: <verdict> ..." and records it
 soak_one() {
     who=$1; round=$2; OUT=/tmp/soak-$who-$round.out
@@ -129,7 +138,9 @@ soak_one() {
     elif echo "$res" | grep -q 'rc=0$'; then v=ok
     else v=died; fi
     [ "$v" = ok ] || { trace_dump; symbolize; }
-    if [ "$who" = ours ] && { [ "$v" = stall ] || [ "$v" = hung ]; } && owes; then
+    if [ "$who" = ours ] && { [ "$v" = stall ] || [ "$v" = hung ]; } && livelock; then
+        echo "SOAK ours round $round: the test host's livelock (a vCPU re-injected #PF, issue 12)"
+    elif [ "$who" = ours ] && { [ "$v" = stall ] || [ "$v" = hung ]; } && owes; then
         owed=$((owed + 1)); echo "SOAK ours round $round: its disk owes the guest an answer"
     fi
     echo "$who $v" >>/tmp/verdicts
@@ -149,8 +160,9 @@ for r in $(seq "$ROUNDS"); do
     if [ "$OURS" = 1 ]; then
         soak_one ours "$r"
         for try in 2 3; do
-            [ "$STRICT" = 1 ] && { [ "$v" = died ] || { [ "$v" != ok ] && ! owes; }; } || break
-            echo "RETRY: ours round $r: $v (exit $st), its disk owing the guest nothing; try $try of 3"
+            [ "$STRICT" = 1 ] && { [ "$v" = died ] || { [ "$v" != ok ] && { ! owes || livelock; }; }; } ||
+                break
+            echo "RETRY: ours round $r: $v (exit $st), its disk owing the guest nothing or the test host livelocked; try $try of 3"
             soak_one ours "$r"
         done
         [ "$v" = ok ] && rounds_ok=$((rounds_ok + 1))
