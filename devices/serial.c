@@ -116,11 +116,17 @@ static void serial_update_irq(struct serial *s)
 		s->set_irq(s->irq_ctx, level);
 }
 
+/* THR (and the transmitter) empty: the output queue has room, or there is no output. */
+static bool serial_thr_empty(const struct serial *s)
+{
+	return !s->out || !outq_full(s->out);
+}
+
 static uint8_t serial_lsr(const struct serial *s)
 {
 	uint8_t lsr = s->lsr_err;
 
-	if (!s->out || !outq_full(s->out))
+	if (serial_thr_empty(s))
 		lsr |= UART_LSR_THRE | UART_LSR_TEMT;
 
 	if (s->rx_count)
@@ -262,7 +268,7 @@ static void serial_write(struct serial *s, unsigned int reg, uint8_t val)
 		serial_tx(s, val);
 		/* THR is empty again at once unless the queue is full: re-arm (or, when
 		 * full, serial_tx_room will). */
-		s->thri_pending = !s->out || !outq_full(s->out);
+		s->thri_pending = serial_thr_empty(s);
 		break;
 	case UART_IER:
 		if (serial_dlab(s))

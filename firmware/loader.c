@@ -18,14 +18,21 @@ int loader_in_image(size_t len, uint64_t off, uint64_t n)
 	return off <= len && n <= len - off;
 }
 
+uint64_t loader_bzimage_setup(const uint8_t *img, size_t len)
+{
+	if (len < 0x270 || le_get(img + 0x1fe, 2) != 0xaa55 || memcmp(img + 0x202, "HdrS", 4))
+		return 0;
+	return ((img[0x1f1] ? img[0x1f1] : 4) + 1) * 512ULL;
+}
+
 int loader_load_bzimage(const struct guest_mem *gm, const uint8_t *img, size_t len,
 			struct kernel_image *k)
 {
-	uint64_t setup_size, payload, init_size;
+	uint64_t setup_size = loader_bzimage_setup(img, len), payload, init_size;
 	size_t hdr_end;
 	uint8_t *dst;
 
-	if (len < 0x270 || le_get(img + 0x1fe, 2) != 0xaa55 || memcmp(img + 0x202, "HdrS", 4))
+	if (!setup_size)
 		return -ENOEXEC;
 	memset(k, 0, sizeof(*k));
 	k->kind = KERNEL_BZIMAGE;
@@ -33,7 +40,6 @@ int loader_load_bzimage(const struct guest_mem *gm, const uint8_t *img, size_t l
 	/* xloadflags came with 2.12; without XLF_KERNEL_64 there is no 64-bit entry. */
 	if (k->version < 0x20c || !(le_get(img + 0x236, 2) & XLF_KERNEL_64))
 		return -ENOEXEC;
-	setup_size = ((img[0x1f1] ? img[0x1f1] : 4) + 1) * 512ULL;
 	if (setup_size >= len)
 		return -EINVAL;
 	payload = len - setup_size;

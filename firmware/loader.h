@@ -47,6 +47,12 @@ int loader_load_kernel(const struct guest_mem *gm, const uint8_t *img, size_t le
 		       struct kernel_image *k);
 int loader_load_bzimage(const struct guest_mem *gm, const uint8_t *img, size_t len,
 			struct kernel_image *k);
+/*
+ * A Linux boot-protocol header (the 0xaa55 boot flag, "HdrS"): the size of the real-mode
+ * setup before the protected-mode code (setup_sects, 0 meaning 4, plus the boot sector);
+ * 0 if img has no such header. The size is not checked against len.
+ */
+uint64_t loader_bzimage_setup(const uint8_t *img, size_t len);
 int loader_load_elf(const struct guest_mem *gm, const uint8_t *img, size_t len,
 		    struct kernel_image *k);
 /*

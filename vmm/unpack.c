@@ -13,6 +13,7 @@
 #include <zstd.h>
 
 #include "../base/le.h"
+#include "../firmware/loader.h"
 #include "unpack.h"
 
 #define BP_VERSION_PAYLOAD 0x208 /* payload_offset, payload_length: protocol 2.08 */
@@ -55,14 +56,12 @@ static enum unpack_format unpack_detect(const uint8_t *p, size_t len)
 
 int unpack_find(const uint8_t *img, size_t len, struct unpack_payload *p)
 {
-	uint64_t setup, off, n;
+	uint64_t setup = loader_bzimage_setup(img, len), off, n;
 
 	memset(p, 0, sizeof(*p));
-	if (len < 0x270 || le_get(img + 0x1fe, 2) != 0xaa55 || memcmp(img + 0x202, "HdrS", 4) ||
-	    le_get(img + 0x206, 2) < BP_VERSION_PAYLOAD)
+	if (!setup || le_get(img + 0x206, 2) < BP_VERSION_PAYLOAD)
 		return -ENOEXEC;
 	/* payload_offset counts from the protected-mode code, after the setup sectors */
-	setup = ((img[0x1f1] ? img[0x1f1] : 4) + 1) * 512ULL;
 	off = setup + le_get(img + BP_PAYLOAD_OFFSET, 4);
 	n = le_get(img + BP_PAYLOAD_LENGTH, 4);
 	if (off > len || n > len - off || n < 8)
