@@ -1,7 +1,8 @@
 # A line typed into the serial console reaches the guest shell and comes back
+# testhost-timeout: 120
 . /t/lib.sh; . /t/helpers.inc
 vmm_console "console=ttyS0 guest=echo"
-check "guest waits for a line" wait_for /tmp/o GUEST-ECHO-READY 200
+check "guest waits for a line" wait_for /tmp/o GUEST-ECHO-READY 90 $pid
 echo "typed by the host 12345" >&8
 wait $pid; st=$?
 exec 8>&-

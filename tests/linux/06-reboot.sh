@@ -1,4 +1,4 @@
-# testhost-timeout: 400
+# testhost-timeout: 240
 # reboot -> status 0; with --reboot=restart the VM boots again, its disk reset in place and
 # probed anew by the next boot; SIGTERM then ends it (143)
 . /t/lib.sh; . /t/helpers.inc
@@ -10,7 +10,7 @@ vmm --kernel "$G/vmlinuz" --initrd "$G/initramfs.cpio.gz" --reboot=restart \
 pid=$!
 # bench=disks loads the virtio modules (guest=reboot does not) and lists the disks it finds
 disks() { grep -c '^GUEST-DISK vda sectors=[1-9][0-9]* ro=1' /tmp/r; }
-for _ in $(seq 2400); do
+for _ in $(seq 1200); do
     [ "$(disks)" -ge 2 ] && break; sleep 0.1
 done
 kill -TERM $pid; wait $pid; st=$?

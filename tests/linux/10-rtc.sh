@@ -1,10 +1,10 @@
 # The CMOS RTC with the stock kernel: rtc_cmos binds through the DSDT's PNP0B00 and sets the
 # system clock from it, /dev/rtc0 reads (sysfs, hwclock) within 1 s of the test host's clock
 # and the guest's wall clock within 2 s, and an alarm interrupt arrives on IRQ 8.
-# testhost-timeout: 240
+# testhost-timeout: 120
 . /t/lib.sh; . /t/helpers.inc
 vmm_console "console=ttyS0 guest=rtc"
-check "guest waits for the host's clock" wait_for /tmp/o GUEST-RTC-READY 200
+check "guest waits for the host's clock" wait_for /tmp/o GUEST-RTC-READY 90 $pid
 h=$(date +%s)
 echo "$h" >&8
 wait $pid; st=$?

@@ -55,14 +55,16 @@ fi
 # Heartbeat: run.sh takes a console silent for minutes for a wedged test host.
 (while :; do sleep 20; echo "TESTHOST-ALIVE $(cut -d' ' -f1 /proc/uptime)"; done) &
 
-# From run.sh when it boots us again after a failed boot:
-#   th_skip=N         the first N scenarios already ran
+# From run.sh:
+#   th_boot=N         the how-manieth boot of this run (1 first)
+#   th_only=A,B,...   run only these scenarios (of the list, in its order): the ones a wedged
+#                     or dead boot did not finish, or that failed in an earlier boot
 #   th_syms=+OFF,...  name the kernel functions the stuck vCPUs were in; OFF is from _text
 #                     of the wedged boot (TESTHOST-TEXT); KASLR moved this one, same kernel
-skip=0; syms=
+only=; syms=
 for a in $(cat /proc/cmdline); do
     case "$a" in
-        th_skip=*) skip=${a#th_skip=} ;;
+        th_only=*) only=",${a#th_only=}," ;;
         th_syms=*) syms=$(echo "${a#th_syms=}" | tr , ' ') ;;
     esac
 done
@@ -77,11 +79,11 @@ done
 
 centis() { read -r u _ < /proc/uptime; echo "${u%.*}${u#*.}"; }   # uptime in 1/100 s
 
-pass=0; fail=0; n=0
+pass=0; fail=0
 cd /t || fatal "no /t"
 while read -r name path tmo; do
     [ -n "$name" ] || continue
-    n=$((n + 1)); [ "$n" -gt "$skip" ] || continue
+    case "${only:-,$name,}" in *",$name,"*) ;; *) continue ;; esac
     echo "TESTHOST-START $name"
     s=$(centis)
     # setsid: the scenario and everything it starts form one process group, killed at the

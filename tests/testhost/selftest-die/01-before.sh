@@ -1,2 +1,2 @@
-# runs in the first boot only (so that the second boot has th_skip=1)
+# runs in the first boot only (the second boot runs only the unfinished scenario)
 echo "before the crash"
