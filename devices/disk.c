@@ -53,6 +53,10 @@ int disk_open(const struct disk_cfg *c, struct blk_disk *d)
 	if (c->cache == DISK_CACHE_NONE)
 		flags |= O_DIRECT;
 	fd = open(c->path, flags);
+	if (fd < 0 && errno == EINVAL && (flags & O_DIRECT)) /* open(2): tmpfs, among others */
+		return disk_fail(
+		    c, -1, -EINVAL,
+		    "cache=none needs O_DIRECT, which this file system does not support");
 	if (fd < 0)
 		return disk_fail(c, -1, -errno, NULL);
 	if (fstat(fd, &st))

@@ -16,6 +16,15 @@
  * Prints one line, "GUEST-BLK-<MODE> <ops> <bytes> <secs> <MB/s> <IOPS> rc=<0|errno>", that
  * the benchmark scripts parse (MODE is SEQWRITE, SEQREAD, RANDREAD-QD<n> or SOAK).
  *
+ *   blkbench records FILE MAX        crash-consistency records (issue 10): checks the records
+ *                                    FILE holds, then appends numbered 4 KiB records, each
+ *                                    written O_DIRECT and fsync'd, until MAX are there
+ *
+ * records prints "GUEST-REC-FOUND <n> <first bad or -1>" for the intact records it found (record
+ * i holds its number and a checksummed payload derived from i), then "GUEST-REC-ACK <i>" after
+ * the fsync of record i returned: the host kills the VMM at random and checks that every
+ * acknowledged record survived.
+ *
  * soak also prints "GUEST-BLK-SOAK-PROGRESS <secs> <rand> <writes> <syncs> <reads>" every 10 s.
  * When no request of any thread completes for STALL_SECS it prints "GUEST-BLK-STALL <secs>"
  * and has the kernel print every CPU's backtrace and the blocked tasks (sysrq l and w, at
@@ -363,6 +372,77 @@ static int soak(const char *dev, double secs)
 	return err != 0;
 }
 
+/* A crash-consistency record: one 4 KiB block, its number and a payload that depends on it. */
+#define REC_SIZE  4096u
+#define REC_MAGIC 0x31434552584d4d56ULL /* "VMMXREC1" */
+struct rec_head {
+	uint64_t magic, index, sum;
+};
+
+static uint64_t rec_fill(uint8_t *b, uint64_t index)
+{
+	uint64_t s = index * 0x9E3779B97F4A7C15ULL + 1, sum = 0;
+
+	for (size_t o = sizeof(struct rec_head); o + 8 <= REC_SIZE; o += 8) {
+		uint64_t v = rand_next(&s);
+
+		memcpy(b + o, &v, 8);
+		sum = sum * 31 + v;
+	}
+	return sum;
+}
+
+static void rec_make(uint8_t *b, uint64_t index)
+{
+	struct rec_head h = {REC_MAGIC, index, 0};
+
+	memset(b, 0, REC_SIZE);
+	h.sum = rec_fill(b, index);
+	memcpy(b, &h, sizeof(h));
+}
+
+/* Intact: the header says what the payload derived from its number says. */
+static int rec_intact(const uint8_t *b, uint64_t index, uint8_t *scratch)
+{
+	rec_make(scratch, index);
+	return !memcmp(b, scratch, REC_SIZE);
+}
+
+static int records(const char *path, uint64_t max)
+{
+	uint8_t *b, *want;
+	uint64_t n = 0;
+	int64_t bad = -1;
+	int fd = open(path, O_RDWR | O_CREAT | O_DIRECT, 0644);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) || posix_memalign((void **)&b, REC_SIZE, 2 * REC_SIZE)) {
+		printf("GUEST-REC-ERROR open %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	want = b + REC_SIZE;
+	/* what an earlier boot acknowledged must be there, every byte */
+	while ((uint64_t)(n + 1) * REC_SIZE <= (uint64_t)st.st_size &&
+	       pread(fd, b, REC_SIZE, (off_t)(n * REC_SIZE)) == REC_SIZE && rec_intact(b, n, want))
+		n++;
+	if ((uint64_t)(n + 1) * REC_SIZE <= (uint64_t)st.st_size)
+		bad = (int64_t)n;
+	printf("GUEST-REC-FOUND %llu %lld\n", (unsigned long long)n, (long long)bad);
+	fflush(stdout);
+	for (; n < max; n++) {
+		rec_make(b, n);
+		if (pwrite(fd, b, REC_SIZE, (off_t)(n * REC_SIZE)) != REC_SIZE || fsync(fd)) {
+			printf("GUEST-REC-ERROR record %llu: %s\n", (unsigned long long)n,
+			       strerror(errno));
+			return 1;
+		}
+		printf("GUEST-REC-ACK %llu\n", (unsigned long long)n);
+		fflush(stdout);
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[1], "seqwrite"))
@@ -380,8 +460,11 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 4 && !strcmp(argv[1], "soak"))
 		return soak(argv[2], strtod(argv[3], NULL));
+	if (argc >= 4 && !strcmp(argv[1], "records"))
+		return records(argv[2], strtoull(argv[3], NULL, 0));
 	fprintf(
 	    stderr,
-	    "usage: blkbench seqwrite|seqread DEV MIB | randread DEV SECS [QD] | soak DEV SECS\n");
+	    "usage: blkbench seqwrite|seqread DEV MIB | randread DEV SECS [QD] | soak DEV SECS | "
+	    "records FILE MAX\n");
 	return 2;
 }

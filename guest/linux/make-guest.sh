@@ -63,6 +63,10 @@
 #   bench=ext4sync  write /mnt/synced.txt, sync, "GUEST-SYNCED <sha256>", then wait forever
 #   bench=ext4read  "GUEST-EXT4-READ <file> <sha256>" for the files the two modes above wrote
 #   bench=rowrite   try to write /dev/vda: "GUEST-RO-WRITE rc=N" (non-zero on a ro disk)
+#   bench=records   mount /dev/vda (ext4; a killed boot's journal is replayed), check and append
+#                   crash-consistency records to /mnt/records.dat (blkbench records: prints
+#                   "GUEST-REC-FOUND <n> <bad>", then "GUEST-REC-ACK <i>" per fsync'd record)
+#                   until there are recmax=N (default 1000000), then unmount and power off
 #   bench=fwcfg     QEMU's fw_cfg as Linux's qemu_fw_cfg shows it in /sys/firmware/qemu_fw_cfg:
 #                   "GUEST-FWCFG-REV <rev>", "GUEST-FWCFG-FILE <name> <size> <key>" per file,
 #                   "GUEST-FWCFG-E820-RAW <hex bytes>" (by_name/etc/e820/raw), then the
@@ -248,13 +252,14 @@ export PATH=/bin:/sbin
 mount -t sysfs sysfs /sys
 mount -t tmpfs tmpfs /tmp
 
-guest=shell; bench=; benchexit=poweroff; blkperf=10
+guest=shell; bench=; benchexit=poweroff; blkperf=10; recmax=1000000
 for arg in $(cat /proc/cmdline); do
     case "$arg" in
         guest=*)     guest=${arg#guest=} ;;
         bench=*)     bench=${arg#bench=} ;;
         benchexit=*) benchexit=${arg#benchexit=} ;;
         blkperf=*)   blkperf=${arg#blkperf=} ;;
+        recmax=*)    recmax=${arg#recmax=} ;;
     esac
 done
 
@@ -411,6 +416,15 @@ fwcfg)       # fw_cfg through Linux's driver: it probed on insmod, from the DSDT
         echo "GUEST-FWCFG-NODEV"
     fi
     e820
+    finish ;;
+records)     # crash-consistency records on ext4 (the host SIGKILLs the VMM at random)
+    if mount -t ext4 /dev/vda /mnt; then
+        blkbench records /mnt/records.dat "$recmax"
+        echo "GUEST-REC-DONE rc=$?"
+        umount /mnt
+    else
+        echo "GUEST-EXT4-FAIL"
+    fi
     finish ;;
 rowrite)     # a write to a read-only disk must fail in the guest
     dd if=/dev/zero of=/dev/vda bs=4096 count=1 oflag=direct 2>/dev/null

@@ -5,8 +5,8 @@
 #
 # usage: tests/testhost/build.sh          prints the base initramfs path on stdout
 #
-# The base initramfs holds busybox, /init (init.sh), /kvm/{irqbypass,kvm,kvm-amd}.ko from the
-# same kernel package as the guest, the guest artifacts of guest/linux/make-guest.sh in /g/,
+# The base initramfs holds busybox, /init (init.sh), /kvm/{irqbypass,kvm,kvm-amd}.ko and
+# /mods/{brd,dm-mod,dm-flakey}.ko from the same kernel package as the guest, the guest artifacts of guest/linux/make-guest.sh in /g/,
 # and with WITH_QEMU=1 qemu-system-x86_64 (+ shared libraries) with its firmware in /q/fw/.
 # vmm, lib.sh and the scenarios are NOT in it: run.sh appends them per run as a second,
 # small cpio archive (the kernel unpacks concatenated archives in order).
@@ -81,15 +81,22 @@ install -m 0755 "$TH_DIR/init.sh" "$root/init"
 mkdir -p "$root/kvm" "$root/g" "$root/t/bin" "$root/usr/bin" "$root/q/fw"
 
 kmods="$KERNEL_TREE/lib/modules/$KERNEL_VER/kernel"
-for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-amd; do
-    ko=$(find "$kmods/$(dirname "$m")" -maxdepth 1 -name "$(basename "$m").ko*" | head -1)
-    [[ -n $ko ]] || { [[ $m == */irqbypass ]] && continue; th_die "no $m.ko in $KERNEL_TREE"; }
+# put_module DIR MODULE: the kernel package's MODULE.ko (path under kernel/), uncompressed
+put_module() {
+    local ko
+    ko=$(find "$kmods/$(dirname "$2")" -maxdepth 1 -name "$(basename "$2").ko*" | head -1)
+    [[ -n $ko ]] || { [[ $2 == */irqbypass ]] && return 0; th_die "no $2.ko in $KERNEL_TREE"; }
     case "$ko" in
-        *.xz)  xz -dc "$ko" > "$root/kvm/$(basename "$m").ko" ;;
-        *.zst) zstd -qdc "$ko" > "$root/kvm/$(basename "$m").ko" ;;
-        *)     cp "$ko" "$root/kvm/" ;;
+        *.xz)  xz -dc "$ko" > "$1/$(basename "$2").ko" ;;
+        *.zst) zstd -qdc "$ko" > "$1/$(basename "$2").ko" ;;
+        *)     cp "$ko" "$1/" ;;
     esac
-done
+}
+for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-amd; do put_module "$root/kvm" "$m"; done
+# For scenarios that need a real block device (insmod them there): brd, a RAM disk that takes
+# O_DIRECT (tmpfs does not: cache=none), and device-mapper's error and flakey targets.
+mkdir -p "$root/mods"
+for m in drivers/block/brd drivers/md/dm-mod drivers/md/dm-flakey; do put_module "$root/mods" "$m"; done
 
 for f in vmlinuz vmlinux initramfs.cpio.gz disk.ext4 disk.ext4.sha256 guest.env vmlinux.info kernel.config; do
     cp "$GUEST_OUT/$f" "$root/g/"
