@@ -498,12 +498,21 @@ static int blk_activate(void *dev)
 {
 	struct virtio_blk *b = dev;
 
+	bool pending;
+
 	pthread_mutex_lock(&b->lock);
 	b->active = true;
 	b->broken = false;
+	/* Under the lock the I/O thread is not in the ring: reading avail->idx is safe. */
+	pending = virtq_avail_pending(&b->t.queues[0]);
 	pthread_mutex_unlock(&b->lock);
-	/* Chains made available before DRIVER_OK got no kick we passed on: look now. */
-	blk_kick(b);
+	/*
+	 * Chains made available before DRIVER_OK got no kick we passed on: look now, if there
+	 * are any. Not otherwise: the thread would take our kick for the guest's (--trace
+	 * says via=ioeventfd), or one kick for two when the guest's follows quickly.
+	 */
+	if (pending)
+		blk_kick(b);
 	return 0;
 }
 

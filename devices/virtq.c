@@ -321,6 +321,11 @@ bool virtq_set_avail_event(struct virtq *q)
 	return avail_idx_acquire(q) != q->last_avail_idx;
 }
 
+bool virtq_avail_pending(const struct virtq *q)
+{
+	return q->ready && q->avail && avail_idx_acquire(q) != q->last_avail_idx;
+}
+
 void virtq_describe(const struct virtq *q, char *buf, size_t len)
 {
 	if (!q->ready || !q->used) {

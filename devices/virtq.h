@@ -100,6 +100,9 @@ bool virtq_needs_notify(struct virtq *q);
  */
 bool virtq_set_avail_event(struct virtq *q);
 
+/* Has the driver made a chain available that we have not popped? */
+bool virtq_avail_pending(const struct virtq *q);
+
 /* Device reset or QUEUE_RESET: forget everything, including the addresses. */
 void virtq_reset(struct virtq *q);
 
