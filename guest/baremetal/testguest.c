@@ -55,6 +55,10 @@
  *   mmio-widths  virtio-mmio registers and config space at widths 1, 2, 4, 8 (widths.c)
  *   pio-widths   16/32-bit port reads, wide UART accesses, rep ins/outs of words and dwords;
  *             then isa-debug-exit with 0, as debugcon does
+ *   hold      print GUEST-HOLD, then halt with interrupts on until a byte comes in on COM1
+ *             (its receive interrupt, IRQ 4 through the 8259s), then isa-debug-exit with 0:
+ *             a guest that stays resident costing no CPU until it is let go (many-vms
+ *             benchmark)
  */
 /* Header-only, so a freestanding guest may use them: byte order, fw_cfg's keys and sizes. */
 #include "../../base/layout.h"
@@ -1072,6 +1076,47 @@ static void do_ioapic_mask(void)
 	serial_puts("\n");
 }
 
+/*
+ * action=hold: wait for COM1's receive interrupt in HLT, so an idle guest is a stopped vCPU
+ * rather than a loop of exits. The interrupt comes through IOAPIC pin 4 (ISA IRQ 4, identity
+ * mapped in both our MADT and QEMU's), which QEMU's microvm wires too, where its firmware
+ * leaves LINT0 masked and the 8259s unreachable. LSR.DR is checked with interrupts off,
+ * then STI; HLT: the STI shadow (SDM vol. 2B, STI) lets no interrupt in between.
+ */
+#define HOLD_COM1    0x3f8
+#define HOLD_PIN     4
+#define HOLD_VEC     0x34
+#define HOLD_IER_RDI 0x01 /* 16550A IER bit 0: received data available */
+#define HOLD_MCR     0x0b /* DTR, RTS, OUT2 (the PC's IRQ enable), as Linux sets them */
+#define HOLD_LSR_DR  0x01
+
+static void do_hold(void)
+{
+	uint32_t wakes = 0;
+
+	idt_init();
+	vec_handle(HOLD_VEC, eoi);
+	lapic_enable();
+	ioapic_route(HOLD_PIN, HOLD_VEC, 0, lapic_id());
+	outb(HOLD_COM1 + 4, HOLD_MCR);
+	outb(HOLD_COM1 + 1, HOLD_IER_RDI);
+	serial_puts("GUEST-HOLD\n");
+	while (!(inb(HOLD_COM1 + 5) & HOLD_LSR_DR)) {
+		__asm__ volatile("sti; hlt; cli");
+		wakes++;
+	}
+	outb(HOLD_COM1 + 1, 0);
+	ioapic_mask(HOLD_PIN);
+	serial_puts("GUEST-RELEASED byte=");
+	serial_putu(inb(HOLD_COM1));
+	serial_puts(" irqs=");
+	serial_putu(vec_count[HOLD_VEC]);
+	serial_puts(" wakes=");
+	serial_putu(wakes);
+	serial_puts("\n");
+	outl(0xf4, 0);
+}
+
 void guest_main(struct hvm_start_info *si)
 {
 	const char *action = cmdline_arg(si, "action");
@@ -1108,6 +1153,8 @@ void guest_main(struct hvm_start_info *si)
 			(uint32_t)n);
 	else if (streq(action, "debugcon"))
 		do_debugcon();
+	else if (streq(action, "hold"))
+		do_hold();
 	else if (streq(action, "pci"))
 		do_pci();
 	else if (streq(action, "hc"))

@@ -520,6 +520,26 @@ t_sigterm() {
 }
 check "SIGTERM while the guest waits for input -> 143" t_sigterm
 
+# action=hold (the many-vms benchmark's idle guest): HLT until COM1's receive interrupt
+# through IOAPIC pin 4; one byte typed 0.3 s after it says so wakes it once, and it ends
+# through isa-debug-exit. wakes=1: the HLT stayed halted until then.
+t_hold() {
+	local st pid
+	mkfifo "$T/hold"
+	timeout 60 "$VMM" --kernel "$GUEST" --debug-exit on --cmdline action=hold <"$T/hold" \
+		>"$T/out" 2>"$T/err" &
+	pid=$!
+	exec 8>"$T/hold"
+	for _ in $(seq 100); do has GUEST-HOLD && break; sleep 0.1; done
+	sleep 0.3
+	printf 'z' >&8
+	wait $pid
+	st=$?
+	exec 8>&-
+	[ $st -eq 1 ] && has "GUEST-RELEASED byte=122 irqs=1 wakes=1"
+}
+check "a guest halted until COM1's receive interrupt wakes once for one byte" t_hold
+
 t_serial_file() {
 	run serialfile 0 --kernel "$GUEST" --serial "file:$T/ttyS0.log" --cmdline action=hello &&
 		grep -q GUEST-HELLO "$T/ttyS0.log" && ! has GUEST-HELLO
