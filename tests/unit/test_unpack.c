@@ -183,6 +183,36 @@ static void test_gzip(void **s)
 	unpack_ok(UNPACK_GZIP);
 }
 
+/*
+ * A stream whose header states a 4 GiB dictionary (lzma's le32 after the properties byte,
+ * xz's LZMA2 dictionary byte in the block header, whose CRC32 follows it) is refused
+ * rather than decoded with a dictionary of that size allocated (fuzz_unpack).
+ */
+static void test_lzma_dict(void **s)
+{
+	struct unpack_payload p;
+	size_t len;
+	uint8_t *out = malloc(ELF_LEN);
+
+	(void)s;
+	for (int xz = 0; xz < 2; xz++) {
+		uint8_t *img = make_bzimage(xz ? UNPACK_XZ : UNPACK_LZMA, &len);
+		uint8_t *pl = img + PM_START + PAYLOAD_OFF, *blk = pl + 12;
+
+		assert_int_equal(unpack_find(img, len, &p), 0);
+		if (xz) { /* size 12, no sizes, one filter: LZMA2 (0x21) with one props byte */
+			assert_memory_equal(blk, "\x02\x00\x21\x01", 4);
+			blk[4] = 40; /* 4 GiB - 1 */
+			le_put(blk + 8, crc32(0, blk, 8), 4);
+		} else {
+			le_put(pl + 1, 0xffffffff, 4);
+		}
+		assert_int_equal(unpack_decompress(&p, out), -EINVAL);
+		free(img);
+	}
+	free(out);
+}
+
 /* The header's word is checked before anything is read through it. */
 static void test_find_hostile(void **s)
 {
@@ -308,11 +338,11 @@ static void test_cache_none(void **s)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_lz4),		cmocka_unit_test(test_xz),
-	    cmocka_unit_test(test_lzma),	cmocka_unit_test(test_zstd),
-	    cmocka_unit_test(test_gzip),	cmocka_unit_test(test_find_hostile),
-	    cmocka_unit_test(test_unsupported), cmocka_unit_test(test_cache),
-	    cmocka_unit_test(test_cache_none),
+	    cmocka_unit_test(test_lz4),		 cmocka_unit_test(test_xz),
+	    cmocka_unit_test(test_lzma),	 cmocka_unit_test(test_lzma_dict),
+	    cmocka_unit_test(test_zstd),	 cmocka_unit_test(test_gzip),
+	    cmocka_unit_test(test_find_hostile), cmocka_unit_test(test_unsupported),
+	    cmocka_unit_test(test_cache),	 cmocka_unit_test(test_cache_none),
 	};
 	int r;
 
