@@ -497,7 +497,8 @@ static enum cli_result opt_trace_format(struct vmm_config *cfg, const char *arg,
 static enum cli_result opt_gdb(struct vmm_config *cfg, const char *arg, char *err, size_t n)
 {
 	if (cli_parse_gdb(arg, &cfg->gdb))
-		return fail(err, n, "--gdb %s: want tcp:PORT, tcp:HOST:PORT (IPv4) or unix:PATH", arg);
+		return fail(err, n, "--gdb %s: want tcp:PORT, tcp:HOST:PORT (IPv4) or unix:PATH",
+			    arg);
 	return CLI_RUN;
 }
 

@@ -60,10 +60,10 @@ struct gdb {
 	/* the gate, under lock */
 	pthread_mutex_t lock;
 	pthread_cond_t go, parked_cond;
-	atomic_int hold;  /* vCPUs must park (except step_vcpu, when >= 0) */
-	int step_vcpu;	  /* -1: none; else the one vCPU let through, single-stepping */
-	int attached;	  /* a debugger is connected: debug exits are its */
-	int event_vcpu;	  /* the first vCPU whose debug exit stopped the machine, or -1 */
+	atomic_int hold; /* vCPUs must park (except step_vcpu, when >= 0) */
+	int step_vcpu;	 /* -1: none; else the one vCPU let through, single-stepping */
+	int attached;	 /* a debugger is connected: debug exits are its */
+	int event_vcpu;	 /* the first vCPU whose debug exit stopped the machine, or -1 */
 	uint8_t parked[MACHINE_MAX_CPUS];
 	uint8_t has_event[MACHINE_MAX_CPUS];
 	struct kvm_debug_exit_arch event[MACHINE_MAX_CPUS];
@@ -154,7 +154,8 @@ static int all_parked(struct gdb *g)
 		struct vcpu *v = g->vm->vcpu[i];
 
 		/* a thread not yet (or no longer) running meets the gate before any KVM_RUN */
-		if (!g->parked[i] && atomic_load(&v->running) && atomic_load(&v->where) != VCPU_ENDED)
+		if (!g->parked[i] && atomic_load(&v->running) &&
+		    atomic_load(&v->where) != VCPU_ENDED)
 			return 0;
 	}
 	return 1;
@@ -224,8 +225,8 @@ static struct vcpu *gdb_vcpu(struct gdb *g, int thread)
 
 static int get_state(struct vcpu *v, struct gdb_x86_state *s)
 {
-	if (ioctl(v->fd, KVM_GET_REGS, &s->regs) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s->sregs) < 0 ||
-	    ioctl(v->fd, KVM_GET_FPU, &s->fpu) < 0)
+	if (ioctl(v->fd, KVM_GET_REGS, &s->regs) < 0 ||
+	    ioctl(v->fd, KVM_GET_SREGS, &s->sregs) < 0 || ioctl(v->fd, KVM_GET_FPU, &s->fpu) < 0)
 		return -errno;
 	return 0;
 }
@@ -279,8 +280,7 @@ static int t_write_regs(void *t, int thread, const uint8_t *buf, size_t len)
 }
 
 /* Guest-virtual [addr, addr+len) as thread sees it, page by page, into or out of buf. */
-static int gdb_access(struct gdb *g, int thread, uint64_t addr, uint8_t *buf, size_t len,
-		      int write)
+static int gdb_access(struct gdb *g, int thread, uint64_t addr, uint8_t *buf, size_t len, int write)
 {
 	struct vcpu *v = gdb_vcpu(g, thread);
 
@@ -296,7 +296,8 @@ static int gdb_access(struct gdb *g, int thread, uint64_t addr, uint8_t *buf, si
 		if (ioctl(v->fd, KVM_TRANSLATE, &tr) < 0)
 			return -errno;
 		if (!tr.valid || !(p = guest_mem_ptr(&g->vm->mem, tr.physical_address, n)))
-			return -EFAULT; /* not mapped, or not RAM (MMIO is not read behind a device) */
+			return -EFAULT; /* not mapped, or not RAM (MMIO is not read behind a device)
+					 */
 		if (write)
 			memcpy(p, buf, n);
 		else
@@ -354,14 +355,16 @@ static int t_insert(void *t, enum rsp_bp type, uint64_t addr, uint64_t kind)
 {
 	struct gdb *g = t;
 
-	return type == RSP_BP_SW ? swbp_insert(g, addr) : gdb_x86_dr_insert(&g->dr, type, addr, kind);
+	return type == RSP_BP_SW ? swbp_insert(g, addr)
+				 : gdb_x86_dr_insert(&g->dr, type, addr, kind);
 }
 
 static int t_remove(void *t, enum rsp_bp type, uint64_t addr, uint64_t kind)
 {
 	struct gdb *g = t;
 
-	return type == RSP_BP_SW ? swbp_remove(g, addr) : gdb_x86_dr_remove(&g->dr, type, addr, kind);
+	return type == RSP_BP_SW ? swbp_remove(g, addr)
+				 : gdb_x86_dr_remove(&g->dr, type, addr, kind);
 }
 
 /* A vCPU's recorded exit, as a stop; the breakpoints' are dropped (see t_resume). */
@@ -472,9 +475,9 @@ static void t_thread_info(void *t, int thread, char *buf, size_t len)
 	const char *mode = "?";
 
 	if (v && !ioctl(v->fd, KVM_GET_SREGS, &s))
-		mode = s.efer & 0x400	? (s.cs.l ? "64-bit" : "compatibility mode")
-		       : s.cr0 & 1	? (s.cs.db ? "32-bit protected mode" : "16-bit protected mode")
-					: "real mode";
+		mode = s.efer & 0x400 ? (s.cs.l ? "64-bit" : "compatibility mode")
+		       : s.cr0 & 1 ? (s.cs.db ? "32-bit protected mode" : "16-bit protected mode")
+				   : "real mode";
 	snprintf(buf, len, "vCPU %d, %s", thread - 1, mode);
 }
 
@@ -592,9 +595,9 @@ static void *gdb_thread(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, NULL);
 	while (!atomic_load(&g->quit)) {
-		struct pollfd p[2] = {{.fd = g->wake_fd, .events = POLLIN},
-				      {.fd = g->conn_fd >= 0 ? g->conn_fd : g->listen_fd,
-				       .events = POLLIN}};
+		struct pollfd p[2] = {
+		    {.fd = g->wake_fd, .events = POLLIN},
+		    {.fd = g->conn_fd >= 0 ? g->conn_fd : g->listen_fd, .events = POLLIN}};
 		uint64_t n;
 
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
@@ -635,7 +638,8 @@ static int gdb_listen(const struct gdb_cfg *c)
 			return -ENAMETOOLONG;
 		}
 		strcpy(a.sun_path, c->path);
-		if (!lstat(c->path, &st) && S_ISSOCK(st.st_mode)) /* a stale one of an earlier run */
+		if (!lstat(c->path, &st) &&
+		    S_ISSOCK(st.st_mode)) /* a stale one of an earlier run */
 			unlink(c->path);
 		err = bind(fd, (struct sockaddr *)&a, sizeof(a));
 	} else {

@@ -364,14 +364,15 @@ static void pkt_breakpoint(struct rsp *r, const char *p, const char *end, int in
 {
 	uint64_t type, addr, kind;
 
-	if (hex_num(&p, end, &type) || expect(&p, end, ',') || parse_addr_len(&p, end, &addr, &kind))
+	if (hex_num(&p, end, &type) || expect(&p, end, ',') ||
+	    parse_addr_len(&p, end, &addr, &kind))
 		return rsp_send_err(r, EINVAL);
 	if (p != end && *p != ';') /* ";cond_list" may follow: we evaluate no conditions */
 		return rsp_send_err(r, EINVAL);
 	if (type > RSP_WP_ACCESS)
 		return rsp_send(r, "");
-	rsp_send_result(r, (insert ? r->ops->insert : r->ops->remove)(r->t, (enum rsp_bp)type,
-								       addr, kind));
+	rsp_send_result(
+	    r, (insert ? r->ops->insert : r->ops->remove)(r->t, (enum rsp_bp)type, addr, kind));
 }
 
 /* c [addr] / s [addr]: resume, from addr if given. */

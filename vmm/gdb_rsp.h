@@ -43,8 +43,14 @@ struct rsp_arch {
 enum rsp_bp { RSP_BP_SW, RSP_BP_HW, RSP_WP_WRITE, RSP_WP_READ, RSP_WP_ACCESS };
 
 /* Why the target stopped, for the T packet (E.3 "Stop Reply Packets"). */
-enum rsp_why { RSP_STOP_SIGNAL, RSP_STOP_SWBREAK, RSP_STOP_HWBREAK, RSP_STOP_WATCH,
-	       RSP_STOP_RWATCH, RSP_STOP_AWATCH };
+enum rsp_why {
+	RSP_STOP_SIGNAL,
+	RSP_STOP_SWBREAK,
+	RSP_STOP_HWBREAK,
+	RSP_STOP_WATCH,
+	RSP_STOP_RWATCH,
+	RSP_STOP_AWATCH
+};
 
 struct rsp_stop {
 	int signal; /* 5 SIGTRAP, 2 SIGINT */

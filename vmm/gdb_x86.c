@@ -18,16 +18,31 @@
 #define SEGS "org.gnu.gdb.i386.segments"
 
 /* Where a register's value lives in struct gdb_x86_state. */
-enum src { GPR, FLAGS, SEG, SEGBASE, ST, FCW, FSW, FTAG, FISEG, FIOFF, FOSEG, FOOFF, FOP, XMM,
-	   MXCSR };
+enum src {
+	GPR,
+	FLAGS,
+	SEG,
+	SEGBASE,
+	ST,
+	FCW,
+	FSW,
+	FTAG,
+	FISEG,
+	FIOFF,
+	FOSEG,
+	FOOFF,
+	FOP,
+	XMM,
+	MXCSR
+};
 
 struct x86_reg {
 	uint8_t src;
 	uint16_t off; /* GPR, SEG, SEGBASE: offsetof in the state; ST, XMM: the index */
 };
 
-#define R(f)  offsetof(struct gdb_x86_state, regs.f)
-#define S(f)  offsetof(struct gdb_x86_state, sregs.f)
+#define R(f) offsetof(struct gdb_x86_state, regs.f)
+#define S(f) offsetof(struct gdb_x86_state, sregs.f)
 #define X87(X)                                                                                     \
 	X("st0", 80, "i387_ext", CORE, ST, 0)                                                      \
 	X("st1", 80, "i387_ext", CORE, ST, 1)                                                      \
@@ -296,8 +311,7 @@ static int reg_set(const struct x86_reg *x, struct gdb_x86_state *s, uint64_t v,
 	return -EINVAL;
 }
 
-int gdb_x86_pack(const struct rsp_arch *a, const struct gdb_x86_state *s, uint8_t *buf,
-		 size_t len)
+int gdb_x86_pack(const struct rsp_arch *a, const struct gdb_x86_state *s, uint8_t *buf, size_t len)
 {
 	const struct x86_reg *src = arch_src(a);
 	size_t off = 0;
@@ -395,7 +409,7 @@ int gdb_x86_dr_remove(struct gdb_x86_dr *d, enum rsp_bp type, uint64_t addr, uin
 	for (int i = 0; i < 4; i++) {
 		if ((d->used & (1 << i)) && d->addr[i] == addr && d->type[i] == type &&
 		    d->len[i] == len) {
-			d->used &= (uint8_t)~(1 << i);
+			d->used &= (uint8_t) ~(1 << i);
 			return 0;
 		}
 	}

@@ -27,8 +27,7 @@ extern const struct rsp_arch gdb_x86_i386, gdb_x86_amd64;
 int gdb_x86_is_amd64(const struct rsp_arch *a);
 
 /* s into a g packet's bytes for a (len >= rsp_regs_size(a)); 0 or -EINVAL. */
-int gdb_x86_pack(const struct rsp_arch *a, const struct gdb_x86_state *s, uint8_t *buf,
-		 size_t len);
+int gdb_x86_pack(const struct rsp_arch *a, const struct gdb_x86_state *s, uint8_t *buf, size_t len);
 /*
  * A g packet into s, which holds the vCPU's current state: what the packet leaves alone
  * (the high halves of the 64-bit registers under i386) stays. A segment selector cannot be

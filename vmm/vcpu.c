@@ -443,7 +443,7 @@ static int vcpu_handle_exit(struct vcpu *v)
 		return -1;
 	case KVM_EXIT_DEBUG:
 		if (!v->vm->gdb)
-			break; /* nobody asked for it */
+			break;		       /* nobody asked for it */
 		gdb_vcpu_debug(v->vm->gdb, v); /* a breakpoint or a step: the stub stops us all */
 		return 0;
 	case KVM_EXIT_SHUTDOWN:

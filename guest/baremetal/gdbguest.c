@@ -13,7 +13,7 @@
 
 #define DEBUG_EXIT 0xf4
 
-volatile uint32_t gdb_counter;	  /* watched: written once, by gdb_add */
+volatile uint32_t gdb_counter;	   /* watched: written once, by gdb_add */
 volatile uint32_t gdb_verdict = 7; /* what the guest exits with */
 
 __attribute__((noinline)) uint32_t gdb_add(uint32_t a, uint32_t b)
