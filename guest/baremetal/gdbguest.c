@@ -7,7 +7,8 @@
  * was given the right description.
  *
  * Run alone it prints GDBGUEST-SUM and exits through isa-debug-exit with gdb_verdict (7):
- * status 15. The test's gdb writes 0 there (status 1): a memory write that took.
+ * status 15. The test's gdb writes 0 there (status 1): a memory write that took. With
+ * gdb_spin set (by gdb) it spins first, for a Ctrl-C to stop.
  */
 #include "../kit/kit.h"
 
@@ -15,6 +16,7 @@
 
 volatile uint32_t gdb_counter;	   /* watched: written once, by gdb_add */
 volatile uint32_t gdb_verdict = 7; /* what the guest exits with */
+volatile uint32_t gdb_spin;	   /* set by gdb: the guest spins until gdb clears it */
 
 __attribute__((noinline)) uint32_t gdb_add(uint32_t a, uint32_t b)
 {
@@ -26,7 +28,11 @@ __attribute__((noinline)) uint32_t gdb_add(uint32_t a, uint32_t b)
 
 static void gdb_guest(void)
 {
-	uint32_t r = gdb_add(0x1234, 0x42);
+	uint32_t r;
+
+	while (gdb_spin) /* something for Ctrl-C to interrupt */
+		;
+	r = gdb_add(0x1234, 0x42);
 
 	serial_puts("GDBGUEST-SUM ");
 	serial_puthex(r);
