@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include "cli.h"
@@ -179,6 +180,48 @@ static int parse_serial(const char *s, struct serial_cfg *sc)
 		*sc = (struct serial_cfg){SERIAL_FILE, s + 5};
 	else
 		return -EINVAL;
+	return 0;
+}
+
+int cli_parse_gdb(const char *s, struct gdb_cfg *g)
+{
+	const char *colon;
+	struct in_addr a;
+	char *end;
+	unsigned long port;
+	size_t hl;
+
+	*g = (struct gdb_cfg){.spec = s};
+	if (!strncmp(s, "unix:", 5) && s[5]) {
+		g->kind = GDB_UNIX;
+		g->path = s + 5;
+		return 0;
+	}
+	if (strncmp(s, "tcp:", 4))
+		return -EINVAL;
+	s += 4;
+	colon = strrchr(s, ':');
+	strcpy(g->host, "127.0.0.1"); /* loopback unless the user writes another host */
+	if (colon) {
+		hl = colon - s;
+		if (hl == 9 && !strncmp(s, "localhost", 9))
+			;
+		else if (hl >= sizeof(g->host) || !hl)
+			return -EINVAL;
+		else {
+			memcpy(g->host, s, hl);
+			g->host[hl] = 0;
+			if (inet_pton(AF_INET, g->host, &a) != 1)
+				return -EINVAL;
+		}
+		s = colon + 1;
+	}
+	errno = 0;
+	port = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || *s == '+' || port < 1 || port > 65535)
+		return -EINVAL;
+	g->kind = GDB_TCP;
+	g->port = (uint16_t)port;
 	return 0;
 }
 
@@ -451,6 +494,14 @@ static enum cli_result opt_trace_format(struct vmm_config *cfg, const char *arg,
 	return CLI_RUN;
 }
 
+static enum cli_result opt_gdb(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	if (cli_parse_gdb(arg, &cfg->gdb))
+		return fail(err, n, "--gdb %s: want tcp:PORT, tcp:HOST:PORT (IPv4) or unix:PATH",
+			    arg);
+	return CLI_RUN;
+}
+
 static enum cli_result opt_verbose(struct vmm_config *cfg, const char *arg, char *err, size_t n)
 {
 	(void)arg, (void)err, (void)n;
@@ -517,6 +568,8 @@ static const struct cli_option cli_options[] = {
     {"trace-file", 0, "PATH", "--trace to PATH instead of stderr", opt_trace_file},
     {"trace-format", 0, "text|json", "--trace lines as text (default) or one JSON object each",
      opt_trace_format},
+    {"gdb", 0, "tcp:[HOST:]PORT|unix:PATH",
+     "start paused and wait for gdb there (remote protocol; HOST default 127.0.0.1)", opt_gdb},
     {"verbose", 'v', NULL, "log every unusual exit; -vv also every unclaimed access", opt_verbose},
     {"help", 'h', NULL, "this text", opt_help},
     {"version", 'V', NULL, "the version", opt_version},

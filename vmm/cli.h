@@ -20,6 +20,15 @@ struct cli_module {
 	char *string; /* "PATH ARGS", as QEMU's -initrd "PATH ARGS" gives it */
 };
 
+/* --gdb: where the stub listens (vmm/gdb.c). */
+struct gdb_cfg {
+	enum { GDB_OFF, GDB_TCP, GDB_UNIX } kind;
+	const char *spec; /* as given */
+	const char *path; /* unix: */
+	char host[16];	  /* tcp: dotted IPv4, 127.0.0.1 unless given */
+	uint16_t port;
+};
+
 struct vmm_config {
 	const char *kernel;
 	const char *initrd;
@@ -51,6 +60,7 @@ struct vmm_config {
 	enum trace_format trace_format;			  /* --trace-format */
 	int trace_format_given;
 	const char *trace_file; /* --trace-file, NULL: stderr */
+	struct gdb_cfg gdb;	/* --gdb */
 	int verbose;
 };
 
@@ -73,6 +83,8 @@ void cli_free(struct vmm_config *cfg);
  */
 int cli_split_initrd(const char *s, struct cli_module *out, int max);
 void cli_modules_free(struct cli_module *m, int n);
+/* "tcp:PORT", "tcp:HOST:PORT" (HOST dotted IPv4 or localhost), "unix:PATH"; 0 or -EINVAL. */
+int cli_parse_gdb(const char *s, struct gdb_cfg *g);
 /* "512M", "4G", "65536", "64K": bytes, or -EINVAL / -ERANGE. */
 int cli_parse_size(const char *s, uint64_t *out);
 void cli_usage(FILE *f);

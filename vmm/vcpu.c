@@ -21,6 +21,7 @@
 #include "../base/hypercall.h"
 #include "../base/timeline.h"
 #include "../base/trace.h"
+#include "gdb.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -440,6 +441,11 @@ static int vcpu_handle_exit(struct vcpu *v)
 	case KVM_EXIT_SYSTEM_EVENT:
 		vcpu_handle_system_event(v);
 		return -1;
+	case KVM_EXIT_DEBUG:
+		if (!v->vm->gdb)
+			break;		       /* nobody asked for it */
+		gdb_vcpu_debug(v->vm->gdb, v); /* a breakpoint or a step: the stub stops us all */
+		return 0;
 	case KVM_EXIT_SHUTDOWN:
 		log_msg("vcpu%d: guest triple fault (KVM_EXIT_SHUTDOWN)", v->id);
 		vcpu_dump_regs(v);
@@ -517,6 +523,8 @@ static void *vcpu_thread(void *arg)
 	vcpu_observe_start(v);
 	timeline_mark(TL_FIRST_RUN);
 	while (!atomic_load(&v->vm->end)) {
+		if (__builtin_expect(v->vm->gdb != NULL, 0))
+			gdb_vcpu_gate(v->vm->gdb, v); /* parked while the debugger holds us */
 		vcpu_mark(v, VCPU_IN_KVM_RUN);
 		err = ioctl(v->fd, KVM_RUN, 0) < 0 ? errno : 0;
 		if (__builtin_expect(v->observe, 0))

@@ -26,6 +26,7 @@
 #include "../firmware/loader.h"
 #include "exit_stats.h"
 #include "console.h"
+#include "gdb.h"
 #include "serve.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -40,6 +41,8 @@ void vm_request_end(struct vm *vm, enum vm_end why, int code)
 	vm->end_code = code;
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_kick(vm->vcpu[i]);
+	if (vm->gdb) /* vCPUs parked for the debugger see the end too */
+		gdb_vm_ending(vm->gdb);
 	if (write(vm->end_fd, &one, sizeof(one)) < 0)
 		log_msg("end_fd: %s", strerror(errno));
 }
@@ -178,7 +181,9 @@ int vm_create(struct vm *vm, const struct vmm_config *cfg)
 		log_msg("guest RAM: %s", strerror(-err));
 		return err;
 	}
-	return vm_boot(vm, vm_devices_create);
+	if ((err = vm_boot(vm, vm_devices_create)))
+		return err;
+	return cfg->gdb.kind != GDB_OFF ? gdb_open(vm, &cfg->gdb, &vm->gdb) : 0;
 }
 
 static void vm_destroy_vcpus(struct vm *vm)
@@ -235,7 +240,11 @@ int vm_run(struct vm *vm, struct console *con)
 	int sfd = serve_signalfd(), err;
 
 	timeline_mark(TL_SETUP_DONE);
-	for (int i = 0; i < vm->nr_vcpus; i++) {
+	if (vm->gdb && (err = gdb_start(vm->gdb))) { /* before the vCPUs: they start paused */
+		log_msg("gdb thread: %s", strerror(-err));
+		vm_request_end(vm, VM_KVM_ERROR, 0);
+	}
+	for (int i = 0; i < vm->nr_vcpus && !atomic_load(&vm->end); i++) {
 		if ((err = vcpu_start(vm->vcpu[i]))) {
 			log_msg("vcpu%d thread: %s", i, strerror(-err));
 			vm_request_end(vm, VM_KVM_ERROR, 0);
@@ -245,6 +254,8 @@ int vm_run(struct vm *vm, struct console *con)
 	serve_console(vm, con, sfd);
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_join(vm->vcpu[i]);
+	if (vm->gdb) /* gdb hears how the run ended; a --reboot=restart boot waits for it again */
+		gdb_end(vm->gdb);
 	timeline_mark(TL_EXIT);
 	if (sfd >= 0)
 		close(sfd);
@@ -284,6 +295,8 @@ void vm_print_stats(struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
+	gdb_close(vm->gdb);
+	vm->gdb = NULL;
 	vm_destroy_vcpus(vm);
 	vm_devices_destroy(vm); /* the disks flush: what the guest wrote reaches the image */
 	free(vm->cmdline);

@@ -21,6 +21,7 @@
 #include "../base/machine.h"
 #include "../base/mem.h"
 
+struct gdb;
 struct serial;
 struct vcpu;
 
@@ -73,6 +74,7 @@ struct vm {
 	uint64_t dtb_size;		 /* the device tree at LAYOUT_DTB */
 	struct vcpu *vcpu[MACHINE_MAX_CPUS];
 	int nr_vcpus;
+	struct gdb *gdb; /* --gdb's stub (vmm/gdb.h), NULL without */
 
 	_Atomic int end; /* enum vm_end, first writer wins */
 	int end_code;	 /* signal number or guest exit code */

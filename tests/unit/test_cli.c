@@ -203,6 +203,36 @@ static void test_rtc(void **state)
 	expect_error(PARSE("--kernel", "k", "--rtc", "base=now"), "--rtc base=now");
 }
 
+/* --gdb: loopback unless a host is written; IPv4 only; a port from 1 to 65535. */
+static void test_gdb(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("--kernel", "k"), CLI_RUN);
+	assert_int_equal(cfg.gdb.kind, GDB_OFF);
+	assert_int_equal(PARSE("--kernel", "k", "--gdb", "tcp:1234"), CLI_RUN);
+	assert_int_equal(cfg.gdb.kind, GDB_TCP);
+	assert_string_equal(cfg.gdb.host, "127.0.0.1");
+	assert_int_equal(cfg.gdb.port, 1234);
+	assert_int_equal(PARSE("--kernel", "k", "--gdb", "tcp:localhost:65535"), CLI_RUN);
+	assert_string_equal(cfg.gdb.host, "127.0.0.1");
+	assert_int_equal(cfg.gdb.port, 65535);
+	assert_int_equal(PARSE("--kernel", "k", "--gdb", "tcp:0.0.0.0:9"), CLI_RUN);
+	assert_string_equal(cfg.gdb.host, "0.0.0.0");
+	assert_int_equal(PARSE("--kernel", "k", "--gdb", "unix:/tmp/s"), CLI_RUN);
+	assert_int_equal(cfg.gdb.kind, GDB_UNIX);
+	assert_string_equal(cfg.gdb.path, "/tmp/s");
+	expect_error(PARSE("--kernel", "k", "--gdb", "1234"), "--gdb 1234: want tcp:PORT");
+	expect_error(PARSE("--kernel", "k", "--gdb", "tcp:0"), "--gdb tcp:0");
+	expect_error(PARSE("--kernel", "k", "--gdb", "tcp:65536"), "--gdb tcp:65536");
+	expect_error(PARSE("--kernel", "k", "--gdb", "tcp:-1"), "--gdb tcp:-1");
+	expect_error(PARSE("--kernel", "k", "--gdb", "tcp:"), "--gdb tcp:");
+	expect_error(PARSE("--kernel", "k", "--gdb", "tcp::1"), "--gdb tcp::1");
+	expect_error(PARSE("--kernel", "k", "--gdb", "tcp:example.com:1"), "--gdb tcp:example");
+	expect_error(PARSE("--kernel", "k", "--gdb", "tcp:::1:1"), "--gdb tcp:::1:1");
+	expect_error(PARSE("--kernel", "k", "--gdb", "tcp:1.2.3.4.5:1"), "--gdb tcp:1.2.3.4.5");
+	expect_error(PARSE("--kernel", "k", "--gdb", "unix:"), "--gdb unix:");
+}
+
 /* --trace[=SPEC] and --stats[=FORMAT] take their argument only after '=' (getopt's
  * optional_argument); --trace-file and --trace-format as any option. */
 static void test_trace_stats(void **state)
@@ -246,11 +276,17 @@ static void test_dump_dtb_needs_no_kernel(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sizes),	 cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_full),	 cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_disks),	 cmocka_unit_test(test_modules),
-	    cmocka_unit_test(test_split_initrd), cmocka_unit_test(test_rtc),
-	    cmocka_unit_test(test_trace_stats),	 cmocka_unit_test(test_dump_dtb_needs_no_kernel),
+	    cmocka_unit_test(test_sizes),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_disks),
+	    cmocka_unit_test(test_modules),
+	    cmocka_unit_test(test_split_initrd),
+	    cmocka_unit_test(test_rtc),
+	    cmocka_unit_test(test_gdb),
+	    cmocka_unit_test(test_trace_stats),
+	    cmocka_unit_test(test_dump_dtb_needs_no_kernel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
