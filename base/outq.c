@@ -76,7 +76,7 @@ static void *outq_writer(void *arg)
 	return NULL;
 }
 
-struct outq *outq_create(int fd, void (*room)(void *ctx), void *ctx)
+struct outq *outq_create(int fd, const char *name, void (*room)(void *ctx), void *ctx)
 {
 	struct outq *q = calloc(1, sizeof(*q));
 	int err;
@@ -98,6 +98,7 @@ struct outq *outq_create(int fd, void (*room)(void *ctx), void *ctx)
 		errno = err;
 		return NULL;
 	}
+	pthread_setname_np(q->thread, name);
 	return q;
 }
 

@@ -17,10 +17,11 @@
 struct outq;
 
 /*
- * A queue writing to (a duplicate of) fd, which stays the caller's. room(ctx), if given, is called
- * from the writer thread when a full queue has room again. NULL with errno on failure.
+ * A queue writing to (a duplicate of) fd, which stays the caller's, from a thread called name
+ * (up to 15 characters: ps, top and gdb show it). room(ctx), if given, is called from the
+ * writer thread when a full queue has room again. NULL with errno on failure.
  */
-struct outq *outq_create(int fd, void (*room)(void *ctx), void *ctx);
+struct outq *outq_create(int fd, const char *name, void (*room)(void *ctx), void *ctx);
 /* Queue up to n bytes; returns how many were taken (fewer when full), never blocks. */
 size_t outq_put(struct outq *q, const void *data, size_t n);
 int outq_full(const struct outq *q);

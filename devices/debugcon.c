@@ -71,7 +71,7 @@ static int debugcon_create(const struct device_host *h, int i, void **dev)
 		free(d);
 		return err;
 	}
-	if (d->out_fd >= 0 && !(d->out = outq_create(d->out_fd, NULL, NULL)))
+	if (d->out_fd >= 0 && !(d->out = outq_create(d->out_fd, "debugcon-out", NULL, NULL)))
 		err = -errno;
 	else
 		err =

@@ -781,7 +781,10 @@ static int rtc_dev_start(struct rtc_dev *d, const struct device_host *h)
 		return -errno;
 	rtc_set_timer(d->r, rtc_dev_arm, d);
 	d->thread_started = !pthread_create(&d->thread, NULL, rtc_dev_thread, d);
-	return d->thread_started ? 0 : -EAGAIN;
+	if (!d->thread_started)
+		return -EAGAIN;
+	pthread_setname_np(d->thread, "rtc");
+	return 0;
 }
 
 static int rtc_dev_create(const struct device_host *h, int i, void **dev)

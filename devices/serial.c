@@ -401,7 +401,7 @@ void serial_reset(struct serial *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
-struct serial *serial_create(int out_fd, device_irq_fn set_irq, void *irq_ctx)
+struct serial *serial_create(int out_fd, const char *name, device_irq_fn set_irq, void *irq_ctx)
 {
 	struct serial *s = calloc(1, sizeof(*s));
 	int err;
@@ -414,7 +414,7 @@ struct serial *serial_create(int out_fd, device_irq_fn set_irq, void *irq_ctx)
 		errno = err;
 		return NULL;
 	}
-	if (out_fd >= 0 && !(s->out = outq_create(out_fd, serial_tx_room, s))) {
+	if (out_fd >= 0 && !(s->out = outq_create(out_fd, name, serial_tx_room, s))) {
 		err = errno;
 		pthread_mutex_destroy(&s->lock);
 		free(s);
@@ -477,12 +477,13 @@ static int serial_dev_create(const struct device_host *h, int i, void **dev)
 	const struct serial_desc *d = &h->mach->serial[i];
 	const struct serial_cfg *c = d->cfg;
 	struct serial_dev *sd = calloc(1, sizeof(*sd));
-	char name[8];
+	char name[8], thread[16];
 	int err;
 
 	if (!sd)
 		return -ENOMEM;
 	snprintf(name, sizeof(name), "ttyS%d", i);
+	snprintf(thread, sizeof(thread), "%s-out", name);
 	sd->out_fd = serial_cfg_open(c);
 	if (c && c->kind == SERIAL_FILE && sd->out_fd < 0) {
 		err = -errno;
@@ -490,7 +491,7 @@ static int serial_dev_create(const struct device_host *h, int i, void **dev)
 		free(sd);
 		return err;
 	}
-	sd->s = serial_create(sd->out_fd, h->set_irq, h->irq_line(h->vmm, d->irq, false, name));
+	sd->s = serial_create(sd->out_fd, thread, h->set_irq, h->irq_line(h->vmm, d->irq, false, name));
 	err =
 	    sd->s ? bus_register(h->bus, BUS_PIO, d->port, 8, serial_io, sd->s, "serial") : -errno;
 	if (err) {

@@ -29,8 +29,8 @@ struct serial_cfg {
  */
 int serial_cfg_open(const struct serial_cfg *c);
 
-/* out_fd < 0 discards output. Returns NULL with errno set on failure. */
-struct serial *serial_create(int out_fd, device_irq_fn set_irq, void *irq_ctx);
+/* out_fd < 0 discards output; name is its output thread's. NULL with errno set on failure. */
+struct serial *serial_create(int out_fd, const char *name, device_irq_fn set_irq, void *irq_ctx);
 void serial_destroy(struct serial *s);
 /* Bytes for this UART's output that did not come through THR (HC_PUTS): same queue. */
 void serial_output(struct serial *s, const void *buf, size_t len);

@@ -443,15 +443,24 @@ static void t_interrupt(void *t)
 	rsp_stopped(&g->rsp, &s);
 }
 
-/* Our breakpoints out of the guest, guest debugging off, everything running. */
+/*
+ * Our breakpoints out of the guest, guest debugging off, everything running. A detach or a
+ * dropped connection can come while the guest runs: the machine is stopped first, as for
+ * Ctrl-C, because every vCPU ioctl below (KVM_TRANSLATE for the int3s, KVM_SET_GUEST_DEBUG)
+ * takes the vCPU's mutex, which its thread holds for the whole of KVM_RUN: on a vCPU halted
+ * in the guest the stub would wait for it forever. A VM that ends meanwhile needs no undoing.
+ */
 static void t_detach(void *t)
 {
 	struct gdb *g = t;
+	int stopped = !gdb_stop_all(g);
 
-	while (g->nr_sw)
+	while (stopped && g->nr_sw)
 		swbp_remove(g, g->sw[0].addr);
+	g->nr_sw = 0;
 	memset(&g->dr, 0, sizeof(g->dr));
-	gdb_apply_debug(g, -1);
+	if (stopped)
+		gdb_apply_debug(g, -1);
 	pthread_mutex_lock(&g->lock);
 	g->attached = 0;
 	memset(g->has_event, 0, sizeof(g->has_event));
@@ -657,6 +666,18 @@ static int gdb_listen(const struct gdb_cfg *c)
 	return fd;
 }
 
+/* A stub reachable from beyond this host: said once, since its peer owns the guest. */
+static void gdb_warn_exposed(const struct gdb_cfg *c)
+{
+	struct in_addr a;
+
+	if (c->kind == GDB_TCP && inet_pton(AF_INET, c->host, &a) == 1 &&
+	    ntohl(a.s_addr) >> 24 != 127)
+		log_msg("gdb: warning: listening on %s:%u, not loopback: whoever connects can "
+			"read and write all guest memory",
+			c->host, c->port);
+}
+
 int gdb_open(struct vm *vm, const struct gdb_cfg *cfg, struct gdb **out)
 {
 	struct gdb *g = calloc(1, sizeof(*g));
@@ -670,6 +691,7 @@ int gdb_open(struct vm *vm, const struct gdb_cfg *cfg, struct gdb **out)
 		free(g);
 		return fd == -EADDRINUSE || fd == -EACCES ? -EINVAL : fd;
 	}
+	gdb_warn_exposed(cfg);
 	g->vm = vm;
 	g->cfg = *cfg;
 	g->listen_fd = fd;
@@ -702,6 +724,7 @@ int gdb_start(struct gdb *g)
 	if ((err = pthread_create(&g->thread, NULL, gdb_thread, g)))
 		return -err;
 	g->started = 1;
+	pthread_setname_np(g->thread, "gdb");
 	if (g->cfg.kind == GDB_UNIX)
 		log_msg("gdb: waiting for a debugger: target remote %s", g->cfg.path);
 	else

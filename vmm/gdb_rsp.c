@@ -540,7 +540,9 @@ static void rsp_dispatch(struct rsp *r, const char *p, size_t len)
 
 	if (!len)
 		return rsp_send(r, "");
-	if (r->running) { /* only Ctrl-C means anything now; gdb knows, so this is noise */
+	/* Running, only Ctrl-C, D and k mean anything (a detach or kill needs no stop first:
+	 * the target makes its own); gdb knows, so anything else is noise. */
+	if (r->running && p[0] != 'D' && p[0] != 'k') {
 		r->malformed++;
 		return;
 	}
@@ -576,6 +578,7 @@ static void rsp_dispatch(struct rsp *r, const char *p, size_t len)
 		return pkt_query(r, p, end);
 	case 'D': /* D, or D;pid */
 		rsp_send(r, "OK");
+		r->running = 0;
 		r->ops->detach(r->t);
 		r->closed = 1;
 		return;

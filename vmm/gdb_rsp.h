@@ -61,8 +61,8 @@ struct rsp_stop {
 
 /*
  * What the protocol asks of a target. Each returns 0 or -errno (answered "Exx"); -ENOSYS is
- * "not supported" (the empty reply). Threads are 1-based; every call but interrupt is made
- * while the target is stopped.
+ * "not supported" (the empty reply). Threads are 1-based; every call but interrupt, detach
+ * and kill is made while the target is stopped (those three may come while it runs).
  */
 struct rsp_target_ops {
 	/* The description for this connection, asked once at its first use. */

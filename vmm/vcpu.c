@@ -415,7 +415,7 @@ static void vcpu_observe_kick(struct vcpu *v, uint64_t t_out)
 	v->st.t_last = t_out;
 }
 
-/* The thread's clock and name, before its first KVM_RUN. */
+/* The thread's clock and name (ps, top, gdb; --trace lines), before its first KVM_RUN. */
 static void vcpu_observe_start(struct vcpu *v)
 {
 	char name[16];
@@ -423,6 +423,7 @@ static void vcpu_observe_start(struct vcpu *v)
 	v->observe = v->vm->cfg->stats || trace_mask;
 	v->st.t_start = v->st.t_last = timeline_now_ns();
 	snprintf(name, sizeof(name), "vcpu%d", v->id);
+	pthread_setname_np(pthread_self(), name);
 	trace_set_thread(name);
 }
 

@@ -2,7 +2,9 @@
 # --gdb with Debian's gdb in batch mode against the -g test guest (guest/baremetal/gdbguest.c),
 # as a multiboot ELF32 (32-bit protected mode: gdb must pick i386 by itself and read the
 # arguments off the stack) and a plain ELF64 (long mode: i386:x86-64, arguments in rdi/rsi).
-# usage: gdb.sh VMM GDBGUEST32 GDBGUEST64
+# The test guest (guest/baremetal/testguest.c, action=hold: halted in HLT until a byte on COM1)
+# is the idle guest: detach and a dropped connection while it sleeps, and the threads' names.
+# usage: gdb.sh VMM GDBGUEST32 GDBGUEST64 TESTGUEST
 # What kvm_pvm cannot do (its instruction emulator runs the guest's CPL0 code: it sees no data
 # breakpoints, loses single-step traps, fails on int3) is skipped here by name and run in the
 # nested test host by tests/linux/13-gdb.sh.
@@ -10,6 +12,7 @@ set -u
 VMM=$1
 G32=$2
 G64=$3
+TG=$4
 . "$(dirname "$0")/lib.sh"
 scratch gdb
 require_kvm
@@ -35,6 +38,17 @@ gdb_run() {
 }
 # vmm_status: wait for the VMM; its exit status in VST
 vmm_status() { wait "$VPID"; VST=$?; }
+# vmm_ends SECONDS: the VMM must end within SECONDS (else it is killed, VST=timeout)
+vmm_ends() {
+	for _ in $(seq $(($1 * 10))); do kill -0 "$VPID" 2>/dev/null || { vmm_status; return 0; }; sleep 0.1; done
+	kill -KILL "$VPID"; wait "$VPID"; VST=timeout
+	echo "# the VMM was still running after $1 s" >>"$T/err"
+	return 1
+}
+# vmm_pid: the VMM's own pid (VPID is its timeout's)
+vmm_pid() { local c; c=$(cat "/proc/$VPID/task/$VPID/children") && echo "${c%% *}"; }
+# wait_for SECONDS PATTERN [FILE]: until $T/FILE (default out) has PATTERN
+wait_for() { for _ in $(seq $(($1 * 10))); do has "$2" "${3:-out}" && return 0; sleep 0.1; done; return 1; }
 ghas() { grep -q -- "$1" "$T/gdb"; }
 not_ok_gdb() { sed 's/^/# gdb: /' "$T/gdb" | head -30; }
 gcheck() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; not_ok_gdb; fi; }
@@ -133,6 +147,103 @@ t_malformed() {
 		ghas 'exited with code 01' && [ "$VST" = 1 ] && has 'malformed packets ignored' err
 }
 gcheck "malformed packets, Ctrl-C (T02), a dropped connection: the guest runs on; the next gdb stops it" t_malformed
+
+# The test guest halted in HLT until a byte on COM1 (action=hold) under --gdb tcp:$PORT: fd 8
+# writes its COM1, fd 3 is a raw connection (hold_connect); extra VMM args after.
+vmm_hold() {
+	PORT=$((20000 + RANDOM % 20000))
+	rm -f "$T/hold" && mkfifo "$T/hold"
+	timeout 60 "$VMM" --kernel "$TG" --debug-exit on --cmdline action=hold --gdb "tcp:$PORT" "$@" \
+		<"$T/hold" >"$T/out" 2>"$T/err" &
+	VPID=$!
+	exec 8>"$T/hold"
+	wait_for 5 'waiting for a debugger' err
+}
+hold_connect() {
+	for _ in $(seq 100); do { exec 3<>"/dev/tcp/127.0.0.1/$PORT"; } 2>/dev/null && return 0; sleep 0.05; done
+	return 1
+}
+# The guest let go (c), then asleep in HLT: its vCPU is inside KVM_RUN until COM1 wakes it.
+hold_running() { pkt c >&3 && wait_for 10 GUEST-HOLD && sleep 0.3; }
+# A byte on COM1: the guest wakes and exits through isa-debug-exit with 0 (status 1).
+hold_release() { printf x >&8 && exec 8>&- && vmm_ends 10 && [ "$VST" = 1 ] && has GUEST-RELEASED; }
+
+# D while the guest sleeps: the stub stops the machine to take its debugging out (a vCPU
+# ioctl on a vCPU inside KVM_RUN would wait for it forever), answers OK, and the VM runs on.
+t_detach_idle() {
+	vmm_hold && hold_connect && hold_running || return 1
+	pkt D >&3
+	reply && [ "$R" = OK ] || { echo "# D: no OK (${R:-})" >>"$T/err"; exec 3>&-; return 1; }
+	exec 3>&-
+	wait_for 5 'gdb: disconnected' err && kill -0 "$VPID" && hold_release
+}
+gcheck "detach while the guest sleeps in HLT: OK at once, the VM runs on and ends normally (status 1)" t_detach_idle
+
+# gdb killed while the guest sleeps: the dropped connection is a detach, which must finish
+# (the stub is free again: a second gdb connects and sees the vCPU), and the VM runs on.
+t_drop_idle() {
+	local gpid
+	vmm_hold || return 1
+	gdb -batch -nx -ex "target remote 127.0.0.1:$PORT" -ex continue >"$T/gdb" 2>&1 </dev/null &
+	gpid=$! # gdb itself, to be killed
+	wait_for 10 GUEST-HOLD && sleep 0.3 || { kill "$gpid"; return 1; }
+	kill -KILL "$gpid"
+	wait "$gpid" 2>/dev/null
+	wait_for 5 'gdb: disconnected' err || return 1
+	timeout 20 gdb -batch -nx -ex "target remote 127.0.0.1:$PORT" -ex 'info threads' -ex detach \
+		>"$T/gdb" 2>&1 </dev/null
+	ghas 'Thread 1 .*vCPU 0' && ghas 'Remote target) detached' && hold_release
+}
+gcheck "gdb killed while the guest sleeps in HLT: the stub detaches, serves the next gdb; the VM ends normally" t_drop_idle
+
+# SIGTERM while gdb holds the machine at a breakpoint: gdb hears the end (X0f), the VMM
+# exits at once with SIGTERM's status.
+t_sigterm_stopped() {
+	local p
+	vmm_gdb "$G32" || return 1
+	gdb_run "$G32" 'hbreak gdb_add' continue "shell kill -TERM $(vmm_pid)" \
+		'shell sleep 1' 'p $pc' &
+	p=$!
+	vmm_ends 10 || { kill "$p"; return 1; }
+	wait "$p"
+	[ "$VST" = 143 ] && ghas 'Breakpoint 1, gdb_add' && has 'gdb: disconnected' err
+}
+gcheck "SIGTERM while stopped at a breakpoint: the VMM ends at once (status 143), gdb is told" t_sigterm_stopped
+
+# A non-loopback address is said once; loopback is not.
+# paused_at HOST: the VMM waiting for a debugger on HOST:a port, then SIGTERM
+paused_at() {
+	timeout 60 "$VMM" --kernel "$G32" --gdb "tcp:$1:$((20000 + RANDOM % 20000))" >"$T/out" \
+		2>"$T/err" </dev/null &
+	VPID=$!
+	wait_for 5 'waiting for a debugger' err && kill -TERM "$(vmm_pid)" && vmm_ends 10 &&
+		[ "$VST" = 143 ]
+}
+t_exposed() {
+	paused_at 0.0.0.0 && [ "$(grep -c 'not loopback' "$T/err")" = 1 ] &&
+		paused_at 127.0.0.2 && ! has 'not loopback' err
+}
+gcheck "--gdb tcp:0.0.0.0:PORT warns once that anyone can reach guest memory; 127.0.0.2 does not" t_exposed
+
+# Every thread of the VMM has a name of its own (pthread_setname_np): only the main thread
+# is still called as the program ("vmm", which an unnamed thread inherits). A run with all of
+# them: 2 vCPUs, --pit user, the RTC, a disk, a serial output queue, debugcon, the stub.
+t_thread_names() {
+	local p names main
+	truncate -s 1M "$T/disk.img"
+	vmm_hold --cpus 2 --pit user --disk "$T/disk.img" --debugcon "file:$T/dcon" || return 1
+	p=$(vmm_pid)
+	for _ in $(seq 50); do [ -n "$(grep -lx vcpu1 /proc/"$p"/task/*/comm 2>/dev/null)" ] && break; sleep 0.1; done
+	names=$(for c in /proc/"$p"/task/*/comm; do [ "$c" = "/proc/$p/task/$p/comm" ] || cat "$c"; done | sort | tr '\n' ' ')
+	main=$(cat "/proc/$p/comm")
+	echo "# threads: $names (main: $main)" >>"$T/err"
+	kill -TERM "$p" && vmm_ends 10 && [ "$VST" = 143 ] || return 1
+	for want in vcpu0 vcpu1 pit rtc virtio-blk ttyS0-out debugcon-out gdb; do
+		case " $names" in *" $want "*) ;; *) echo "# no thread $want" >>"$T/err"; return 1 ;; esac
+	done
+	case " $names" in *" $main "*) echo "# a thread is still $main" >>"$T/err"; return 1 ;; esac
+}
+check "every thread is named (vcpuN, pit, rtc, virtio-blk, ttyS0-out, debugcon-out, gdb): none is still vmm" t_thread_names
 
 # A single step, three times from the breakpoint: each stops at the next instruction.
 t_stepi() {

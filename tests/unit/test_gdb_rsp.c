@@ -470,6 +470,18 @@ static void test_detach_kill_exit(void **s)
 	setup(&gdb_x86_i386);
 	assert_string_equal(ask("k"), "+");
 	assert_int_equal(F.killed, 1);
+	/* while running, D and k are heard (the target stops itself to undo its breakpoints) */
+	setup(&gdb_x86_i386);
+	assert_string_equal(ask("c"), "+");
+	assert_true(R.running);
+	expect_reply("D", "OK");
+	assert_int_equal(F.detached, 1);
+	assert_false(R.running);
+	assert_true(R.closed);
+	setup(&gdb_x86_i386);
+	assert_string_equal(ask("c"), "+");
+	assert_string_equal(ask("k"), "+");
+	assert_int_equal(F.killed, 1);
 	setup(&gdb_x86_i386);
 	F.out_len = 0;
 	rsp_exited(&R, 15, 0);

@@ -52,7 +52,7 @@ static int setup(void **state)
 
 	assert_non_null(f);
 	assert_int_equal(pipe2(f->pipe, O_NONBLOCK | O_CLOEXEC), 0);
-	f->s = serial_create(f->pipe[1], fake_set_irq, &f->irq);
+	f->s = serial_create(f->pipe[1], "ttyS0-out", fake_set_irq, &f->irq);
 	assert_non_null(f->s);
 	*state = f;
 	return 0;
@@ -247,7 +247,7 @@ static void test_tx_discard_and_full_fd(void **state)
 {
 	struct fixture *f = *state;
 	struct fake_irq irq = {0};
-	struct serial *s = serial_create(-1, fake_set_irq, &irq);
+	struct serial *s = serial_create(-1, "ttyS0-out", fake_set_irq, &irq);
 	char junk[4096];
 
 	/* out_fd < 0: bytes vanish. */
