@@ -491,7 +491,8 @@ static int serial_dev_create(const struct device_host *h, int i, void **dev)
 		free(sd);
 		return err;
 	}
-	sd->s = serial_create(sd->out_fd, thread, h->set_irq, h->irq_line(h->vmm, d->irq, false, name));
+	sd->s =
+	    serial_create(sd->out_fd, thread, h->set_irq, h->irq_line(h->vmm, d->irq, false, name));
 	err =
 	    sd->s ? bus_register(h->bus, BUS_PIO, d->port, 8, serial_io, sd->s, "serial") : -errno;
 	if (err) {

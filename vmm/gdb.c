@@ -6,11 +6,12 @@
  * threads pass a gate before each KVM_RUN: while the debugger holds the machine, each parks
  * there, outside KVM, and the stub reads and writes its state with KVM_GET/SET_REGS, SREGS
  * and FPU from its own thread (a vCPU ioctl from another thread is safe while the owner is not
- * in KVM_RUN). A stop is: `hold` set, every vCPU kicked out of KVM_RUN the way SIGUSR2's
- * snapshot kicks them (vcpu_kick: immediate_exit and SIGUSR1), and a wait until all are
- * parked. Memory is read by virtual address, translated by KVM_TRANSLATE on the selected
- * vCPU (the guest's own page tables, or none with paging off), each page through
- * guest_mem_ptr.
+ * in KVM_RUN, and only then: KVM_RUN holds the vCPU's mutex, so an ioctl on a vCPU halted in
+ * the guest would wait until an interrupt wakes it, perhaps never). A stop is: `hold` set, every
+ * vCPU kicked out of KVM_RUN the way SIGUSR2's snapshot kicks them (vcpu_kick: immediate_exit and
+ * SIGUSR1), and a wait until all are parked. Memory is read by virtual address, translated by
+ * KVM_TRANSLATE on the selected vCPU (the guest's own page tables, or none with paging off), each
+ * page through guest_mem_ptr.
  *
  * Syscalls of this thread: poll, accept4, recvfrom, sendto, setsockopt, close, read/write
  * on its eventfd, futex (the lock), tgkill (the kick), and ioctl on the vCPU fds

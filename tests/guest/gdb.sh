@@ -206,7 +206,13 @@ t_sigterm_stopped() {
 	p=$!
 	vmm_ends 10 || { kill "$p"; return 1; }
 	wait "$p"
-	[ "$VST" = 143 ] && ghas 'Breakpoint 1, gdb_add' && has 'gdb: disconnected' err
+	[ "$VST" = 143 ] && ghas 'Breakpoint 1, gdb_add' && has 'gdb: disconnected' err || return 1
+	# the same by hand, stopped as a debugger connects: the one packet that comes is X0f
+	vmm_hold && hold_connect && wait_for 5 'machine is stopped' err || return 1
+	kill -TERM "$(vmm_pid)"
+	reply && [ "$R" = X0f ] || { echo "# after SIGTERM: ${R:-nothing}" >>"$T/err"; return 1; }
+	exec 3>&- 8>&-
+	vmm_ends 10 && [ "$VST" = 143 ]
 }
 gcheck "SIGTERM while stopped at a breakpoint: the VMM ends at once (status 143), gdb is told" t_sigterm_stopped
 
