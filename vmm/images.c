@@ -217,13 +217,6 @@ static void vm_log_kernel_error(const struct vmm_config *cfg, const struct kerne
 }
 
 /*
- * A bzImage whose payload is a vmlinux with a PVH entry boots through that entry, from the
- * decompressed-kernel cache: the guest's own decompressor, run under nested
- * virtualisation, is the slowest part of a boot (issue 11). 1 if the vmlinux is loaded; 0
- * if the bzImage is to boot as it is (--boot-protocol linux, not compressed in a way we
- * undo, no PVH entry), with the reason under --stats.
- */
-/*
  * The vmlinux booted: a --reboot=restart run keeps the first boot's mapped (its later boots
  * have no open to look the cache up with); a cached one's pages go back to the page cache
  * until then. Any other run lets it go.
@@ -240,6 +233,13 @@ static void vm_vmlinux_done(struct vm *vm, struct kcache_vmlinux *v)
 		madvise(v->map, v->map_len, MADV_DONTNEED);
 }
 
+/*
+ * A bzImage whose payload is a vmlinux with a PVH entry boots through that entry, from the
+ * decompressed-kernel cache: the guest's own decompressor, run under nested
+ * virtualisation, is the slowest part of a boot (issue 11). 1 if the vmlinux is loaded; 0
+ * if the bzImage is to boot as it is (--boot-protocol linux, not compressed in a way we
+ * undo, no PVH entry), with the reason under --stats.
+ */
 static int vm_load_unpacked(struct vm *vm, const struct file_map *f, struct kernel_image *k)
 {
 	const struct vmm_config *cfg = vm->cfg;
