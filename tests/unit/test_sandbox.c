@@ -34,6 +34,13 @@ typedef int (*child_fn)(void);
 
 static int sandbox_mode_under_test = SECCOMP_ON;
 
+/* A sanitizer build's lists let its runtime open files, clone and map (docs/sandbox.md). */
+#ifdef VMM_SANITIZE
+static const int sanitized = 1;
+#else
+static const int sanitized = 0;
+#endif
+
 /* Run fn in a child sandboxed as kind; its exit status, its stderr in err. */
 static int run_sandboxed(enum sandbox_kind kind, child_fn fn, char *err, size_t n)
 {
@@ -171,12 +178,14 @@ static int do_vcpu_thread(void)
 static void test_vcpu(void **state)
 {
 	(void)state;
-	expect_denied(SANDBOX_VCPU, do_openat, "the vcpu thread made syscall openat (257)");
+	if (!sanitized)
+		expect_denied(SANDBOX_VCPU, do_openat, "the vcpu thread made syscall openat (257)");
 	expect_denied(SANDBOX_VCPU, do_execve, "the vcpu thread made syscall execve (59)");
 	expect_denied(SANDBOX_VCPU, do_socket, "the vcpu thread made syscall socket (41)");
 	expect_denied(SANDBOX_VCPU, do_create_vm,
 		      "the vcpu thread made syscall ioctl (16) request 0xae01, which it may not");
-	expect_denied(SANDBOX_VCPU, do_mmap_exec, "the vcpu thread made syscall mmap (9)");
+	if (!sanitized)
+		expect_denied(SANDBOX_VCPU, do_mmap_exec, "the vcpu thread made syscall mmap (9)");
 	expect_allowed(SANDBOX_VCPU, do_kvm_run);
 	expect_allowed(SANDBOX_VCPU, do_malloc);
 }
@@ -184,11 +193,14 @@ static void test_vcpu(void **state)
 static void test_main(void **state)
 {
 	(void)state;
-	expect_denied(SANDBOX_MAIN, do_openat, "the main thread made syscall openat");
+	if (!sanitized)
+		expect_denied(SANDBOX_MAIN, do_openat, "the main thread made syscall openat");
 	expect_denied(SANDBOX_MAIN, do_execve, "the main thread made syscall execve");
 	expect_denied(SANDBOX_MAIN, do_socket, "the main thread made syscall socket");
-	expect_denied(SANDBOX_MAIN, do_fork, "the main thread made syscall clone (56)");
-	expect_denied(SANDBOX_MAIN, do_vcpu_thread, "the vcpu thread made syscall openat");
+	if (!sanitized)
+		expect_denied(SANDBOX_MAIN, do_fork, "the main thread made syscall clone (56)");
+	if (!sanitized)
+		expect_denied(SANDBOX_MAIN, do_vcpu_thread, "the vcpu thread made syscall openat");
 	expect_allowed(SANDBOX_MAIN, do_kvm_run);
 	expect_allowed(SANDBOX_MAIN, do_poll_write);
 }
@@ -196,7 +208,9 @@ static void test_main(void **state)
 static void test_blk_io(void **state)
 {
 	(void)state;
-	expect_denied(SANDBOX_BLK_IO, do_openat, "the virtio-blk thread made syscall openat");
+	if (!sanitized)
+		expect_denied(SANDBOX_BLK_IO, do_openat,
+			      "the virtio-blk thread made syscall openat");
 	expect_denied(SANDBOX_BLK_IO, do_socket, "the virtio-blk thread made syscall socket");
 	expect_denied(SANDBOX_BLK_IO, do_kvm_run,
 		      "the virtio-blk thread made syscall ioctl (16) request 0xae80");
@@ -207,7 +221,8 @@ static void test_blk_io(void **state)
 static void test_timers(void **state)
 {
 	(void)state;
-	expect_denied(SANDBOX_PIT, do_openat, "the pit thread made syscall openat");
+	if (!sanitized)
+		expect_denied(SANDBOX_PIT, do_openat, "the pit thread made syscall openat");
 	expect_denied(SANDBOX_PIT, do_execve, "the pit thread made syscall execve");
 	expect_allowed(SANDBOX_PIT, do_irq_line);
 	expect_denied(SANDBOX_RTC, do_socket, "the rtc thread made syscall socket");
@@ -218,7 +233,8 @@ static void test_timers(void **state)
 static void test_outq(void **state)
 {
 	(void)state;
-	expect_denied(SANDBOX_OUTQ, do_openat, "the output thread made syscall openat");
+	if (!sanitized)
+		expect_denied(SANDBOX_OUTQ, do_openat, "the output thread made syscall openat");
 	expect_denied(SANDBOX_OUTQ, do_accept, "the output thread made syscall accept4");
 	expect_allowed(SANDBOX_OUTQ, do_poll_write);
 }
@@ -226,7 +242,8 @@ static void test_outq(void **state)
 static void test_gdb(void **state)
 {
 	(void)state;
-	expect_denied(SANDBOX_GDB, do_openat, "the gdb thread made syscall openat");
+	if (!sanitized)
+		expect_denied(SANDBOX_GDB, do_openat, "the gdb thread made syscall openat");
 	expect_denied(SANDBOX_GDB, do_socket, "the gdb thread made syscall socket");
 	expect_denied(SANDBOX_GDB, do_kvm_run, "the gdb thread made syscall ioctl (16) request");
 	expect_allowed(SANDBOX_GDB, do_accept);
@@ -250,7 +267,8 @@ static void test_log_mode(void **state)
 	sandbox_mode_under_test = SECCOMP_OFF;
 	expect_allowed(SANDBOX_VCPU, do_openat_runs);
 	sandbox_mode_under_test = SECCOMP_ON;
-	expect_denied(SANDBOX_VCPU, do_openat_runs, "the vcpu thread made syscall openat");
+	if (!sanitized)
+		expect_denied(SANDBOX_VCPU, do_openat_runs, "the vcpu thread made syscall openat");
 }
 
 int main(void)
