@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		printf("round %d: ioctl(KVM_RUN) %.1f ns without filters, %.1f ns with the vCPU's "
-		       "(+%.1f ns)\n",
+		       "(%+.1f ns)\n",
 		       r, off, on, on - off);
 		best[0] = off < best[0] ? off : best[0];
 		best[1] = on < best[1] ? on : best[1];
