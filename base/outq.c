@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "outq.h"
+#include "sandbox.h"
 
 struct outq {
 	pthread_mutex_t lock;
@@ -42,6 +43,7 @@ static void *outq_writer(void *arg)
 {
 	struct outq *q = arg;
 
+	sandbox_enter(SANDBOX_OUTQ);
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
 		size_t n;

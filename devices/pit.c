@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "../base/log.h"
+#include "../base/sandbox.h"
 #include "device.h"
 #include "pit.h"
 
@@ -610,6 +611,7 @@ static void *pit_thread(void *arg)
 	struct pit_dev *d = arg;
 	uint64_t n;
 
+	sandbox_enter(SANDBOX_PIT);
 	while (!pit_dev_stopping(d)) {
 		struct pollfd fds[2] = {{.fd = d->timer_fd, .events = POLLIN},
 					{.fd = d->kick_fd, .events = POLLIN}};

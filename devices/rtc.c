@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "../base/log.h"
+#include "../base/sandbox.h"
 #include "device.h"
 #include "rtc.h"
 
@@ -724,6 +725,7 @@ static void *rtc_dev_thread(void *arg)
 			      {.fd = d->stop_fd, .events = POLLIN}};
 	uint64_t n;
 
+	sandbox_enter(SANDBOX_RTC);
 	for (;;) {
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)

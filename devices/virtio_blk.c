@@ -45,6 +45,7 @@
 #include "virtio_blk.h"
 #include "virtio_mmio.h"
 #include "../base/log.h"
+#include "../base/sandbox.h"
 #include "../base/trace.h"
 
 #define BLK_QUEUE_MAX	  256
@@ -436,6 +437,7 @@ static void *blk_thread(void *arg)
 			      {.fd = b->stop_fd, .events = POLLIN}};
 	uint64_t v;
 
+	sandbox_enter(SANDBOX_BLK_IO);
 	for (;;) {
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)

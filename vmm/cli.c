@@ -502,6 +502,19 @@ static enum cli_result opt_gdb(struct vmm_config *cfg, const char *arg, char *er
 	return CLI_RUN;
 }
 
+static enum cli_result opt_seccomp(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	if (!strcmp(arg, "on"))
+		cfg->seccomp = SECCOMP_ON;
+	else if (!strcmp(arg, "log"))
+		cfg->seccomp = SECCOMP_LOG;
+	else if (!strcmp(arg, "off"))
+		cfg->seccomp = SECCOMP_OFF;
+	else
+		return fail(err, n, "--seccomp %s: want on, log or off", arg);
+	return CLI_RUN;
+}
+
 static enum cli_result opt_verbose(struct vmm_config *cfg, const char *arg, char *err, size_t n)
 {
 	(void)arg, (void)err, (void)n;
@@ -570,6 +583,9 @@ static const struct cli_option cli_options[] = {
      opt_trace_format},
     {"gdb", 0, "tcp:[HOST:]PORT|unix:PATH",
      "start paused and wait for gdb there (remote protocol; HOST default 127.0.0.1)", opt_gdb},
+    {"seccomp", 0, "on|log|off",
+     "each thread's syscall allow-list: on (default) ends the VMM on any other, log only logs",
+     opt_seccomp},
     {"verbose", 'v', NULL, "log every unusual exit; -vv also every unclaimed access", opt_verbose},
     {"help", 'h', NULL, "this text", opt_help},
     {"version", 'V', NULL, "the version", opt_version},
@@ -598,8 +614,8 @@ void cli_usage(FILE *f)
 	}
 	fputs("\nConsole: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
 	      "Exit status: 0 guest powered off or rebooted; 1 VMM failure; 2 usage error;\n"
-	      "4 guest triple fault; 6 KVM error; 128+N host signal N; odd: the guest's\n"
-	      "isa-debug-exit.\n",
+	      "4 guest triple fault; 6 KVM error; 8 a syscall seccomp forbids; 128+N host\n"
+	      "signal N; odd: the guest's isa-debug-exit.\n",
 	      f);
 }
 

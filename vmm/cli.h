@@ -59,8 +59,9 @@ struct vmm_config {
 	struct trace_spec trace_spec;			  /* what it asked for */
 	enum trace_format trace_format;			  /* --trace-format */
 	int trace_format_given;
-	const char *trace_file; /* --trace-file, NULL: stderr */
-	struct gdb_cfg gdb;	/* --gdb */
+	const char *trace_file;				       /* --trace-file, NULL: stderr */
+	struct gdb_cfg gdb;				       /* --gdb */
+	enum { SECCOMP_ON, SECCOMP_LOG, SECCOMP_OFF } seccomp; /* --seccomp (vmm/sandbox.h) */
 	int verbose;
 };
 

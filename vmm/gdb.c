@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "../base/log.h"
+#include "../base/sandbox.h"
 #include "gdb.h"
 #include "gdb_rsp.h"
 #include "gdb_x86.h"
@@ -604,6 +605,7 @@ static void *gdb_thread(void *arg)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, NULL);
+	sandbox_enter(SANDBOX_GDB);
 	while (!atomic_load(&g->quit)) {
 		struct pollfd p[2] = {
 		    {.fd = g->wake_fd, .events = POLLIN},

@@ -3,7 +3,10 @@
  * What comes from the user's files, into guest RAM: the kernel (bzImage, PVH ELF or
  * multiboot, by content), the initrd or the multiboot modules, and the command line. Each
  * file is mapped read-only, checked by its loader and unmapped again; every problem is one
- * line naming the file, and -EINVAL (the user's to fix).
+ * line naming the file, and -EINVAL (the user's to fix). The files stay open for the next
+ * boot (--reboot=restart), which reads them again through the same descriptors: it runs
+ * under the main thread's seccomp filter, which has no open (vmm/sandbox.c). So a reboot
+ * boots the files the run started with, as QEMU's reset does.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,14 +31,17 @@ struct file_map {
 	size_t len;
 };
 
-static int file_map(const char *path, struct file_map *f)
+_Static_assert(VM_MAX_IMAGES == VM_IMAGE_MODULE + MB_MAX_MODULES, "every module has its fd");
+
+/* Image `slot` (VM_IMAGE_*) of vm, opened at the first boot. */
+static int file_map(struct vm *vm, int slot, const char *path, struct file_map *f)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	int fd = vm->image_fd[slot], err = 0;
 
 	f->data = NULL;
 	f->len = 0;
-	if (fd < 0)
+	if (fd < 0 && (fd = vm->image_fd[slot] = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -errno;
 	if (fstat(fd, &st))
 		err = -errno;
@@ -51,8 +57,19 @@ static int file_map(const char *path, struct file_map *f)
 		else
 			*f = (struct file_map){p, st.st_size};
 	}
-	close(fd);
 	return err;
+}
+
+void vm_images_close(struct vm *vm)
+{
+	for (int i = 0; i < VM_MAX_IMAGES; i++) {
+		if (vm->image_fd[i] >= 0)
+			close(vm->image_fd[i]);
+		vm->image_fd[i] = -1;
+	}
+	if (vm->vmlinux_state == VMLINUX_HELD)
+		kcache_release(&vm->vmlinux);
+	vm->vmlinux_state = VMLINUX_UNSEEN;
 }
 
 static void file_unmap(struct file_map *f)
@@ -119,9 +136,10 @@ static int vm_load_cmdline(struct vm *vm, const struct kernel_image *k, struct b
  * A multiboot kernel's modules: --initrd "PATH ARGS,PATH ARGS" split as QEMU's -initrd, then
  * every --module. Each file is mapped until the info area and the modules are in RAM.
  */
-static int vm_map_modules(const struct vmm_config *cfg, struct cli_module *mod,
-			  struct file_map *map, struct mb_module *mb)
+static int vm_map_modules(struct vm *vm, struct cli_module *mod, struct file_map *map,
+			  struct mb_module *mb)
 {
+	const struct vmm_config *cfg = vm->cfg;
 	int n = 0, err;
 
 	if (cfg->initrd && (n = cli_split_initrd(cfg->initrd, mod, MB_MAX_MODULES)) < 0) {
@@ -139,7 +157,7 @@ static int vm_map_modules(const struct vmm_config *cfg, struct cli_module *mod,
 	for (int i = 0; i < cfg->nr_modules; i++) /* borrowed: only the split ones are freed */
 		mod[n + i] = cfg->module[i];
 	for (int i = 0; i < n + cfg->nr_modules; i++) {
-		err = file_map(mod[i].path, &map[i]);
+		err = file_map(vm, VM_IMAGE_MODULE + i, mod[i].path, &map[i]);
 		if (err && err != -ENODATA) { /* an empty module is one QEMU boots too */
 			log_msg("%s %s: %s", i < n ? "--initrd" : "--module", mod[i].path,
 				file_strerror(err));
@@ -161,7 +179,7 @@ static int vm_load_multiboot(struct vm *vm, const struct kernel_image *k, struct
 	struct mb_module mb[MB_MAX_MODULES];
 	struct mb_boot b = {.loader_name = "vmm " VMM_VERSION, .mod = mb};
 	char *cmdline = NULL;
-	int n = vm_map_modules(cfg, mod, map, mb), err;
+	int n = vm_map_modules(vm, mod, map, mb), err;
 
 	if (n < 0)
 		return n;
@@ -199,6 +217,23 @@ static void vm_log_kernel_error(const struct vmm_config *cfg, const struct kerne
 }
 
 /*
+ * The vmlinux booted: a --reboot=restart run keeps the first boot's mapped (its later boots
+ * have no open to look the cache up with); a cached one's pages go back to the page cache
+ * until then. Any other run lets it go.
+ */
+static void vm_vmlinux_done(struct vm *vm, struct kcache_vmlinux *v)
+{
+	if (vm->vmlinux_state == VMLINUX_UNSEEN && vm->cfg->reboot_restart) {
+		vm->vmlinux = *v;
+		vm->vmlinux_state = VMLINUX_HELD;
+	}
+	if (vm->vmlinux_state != VMLINUX_HELD)
+		kcache_release(v);
+	else if (v->hit) /* a file's pages: read again from the page cache on a reboot */
+		madvise(v->map, v->map_len, MADV_DONTNEED);
+}
+
+/*
  * A bzImage whose payload is a vmlinux with a PVH entry boots through that entry, from the
  * decompressed-kernel cache: the guest's own decompressor, run under nested
  * virtualisation, is the slowest part of a boot (issue 11). 1 if the vmlinux is loaded; 0
@@ -211,7 +246,15 @@ static int vm_load_unpacked(struct vm *vm, const struct file_map *f, struct kern
 	struct kcache_vmlinux v;
 	int err;
 
-	if (cfg->boot_linux || (err = kcache_get(f->data, f->len, &v)) == -ENOEXEC)
+	if (cfg->boot_linux || vm->vmlinux_state == VMLINUX_NONE)
+		return 0;
+	if (vm->vmlinux_state == VMLINUX_HELD)
+		v = vm->vmlinux, err = 0; /* a reboot: the first boot's */
+	else
+		err = kcache_get(f->data, f->len, &v);
+	if (err)
+		vm->vmlinux_state = VMLINUX_NONE; /* the next boot takes the same path */
+	if (err == -ENOEXEC)
 		return 0;
 	if (err) {
 		log_msg("--kernel %s: its payload %s: booting it as it is", cfg->kernel,
@@ -228,7 +271,10 @@ static int vm_load_unpacked(struct vm *vm, const struct file_map *f, struct kern
 				cfg->kernel, loader_strerror(err ? err : -ENOEXEC));
 		/* Nothing to undo: without the note the loader writes nothing, and a segment
 		 * it could not place leaves bytes the bzImage's kernel takes for free RAM. */
-		kcache_release(&v);
+		if (vm->vmlinux_state != VMLINUX_HELD) { /* (a reboot's is the same ELF) */
+			kcache_release(&v);
+			vm->vmlinux_state = VMLINUX_NONE;
+		}
 		return 0;
 	}
 	if (cfg->stats)
@@ -239,7 +285,7 @@ static int vm_load_unpacked(struct vm *vm, const struct file_map *f, struct kern
 			*v.path ? (v.hit || v.stored ? ": " : ", not cached: ")
 				: ", no cache directory",
 			v.path);
-	kcache_release(&v);
+	vm_vmlinux_done(vm, &v);
 	return 1;
 }
 
@@ -249,7 +295,7 @@ int vm_load_images(struct vm *vm, struct kernel_image *k, struct boot_info *bi)
 	struct file_map f;
 	int err;
 
-	if ((err = file_map(cfg->kernel, &f))) {
+	if ((err = file_map(vm, VM_IMAGE_KERNEL, cfg->kernel, &f))) {
 		log_msg("--kernel %s: %s", cfg->kernel, file_strerror(err));
 		return -EINVAL;
 	}
@@ -272,7 +318,7 @@ int vm_load_images(struct vm *vm, struct kernel_image *k, struct boot_info *bi)
 		return -EINVAL;
 	}
 	if (cfg->initrd) {
-		if ((err = file_map(cfg->initrd, &f))) {
+		if ((err = file_map(vm, VM_IMAGE_INITRD, cfg->initrd, &f))) {
 			log_msg("--initrd %s: %s", cfg->initrd, file_strerror(err));
 			return -EINVAL;
 		}

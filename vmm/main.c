@@ -15,6 +15,7 @@
 #include "../firmware/fdt.h"
 #include "cli.h"
 #include "console.h"
+#include "sandbox.h"
 #include "serve.h"
 #include "../base/log.h"
 #include "../base/timeline.h"
@@ -82,6 +83,7 @@ static int run(const struct vmm_config *cfg)
 
 	for (int i = 0; i < cfg->nr_serial; i++)
 		has_stdio |= cfg->serial[i].kind == SERIAL_STDIO;
+	sandbox_init(cfg->seccomp); /* before the first thread, which enters its sandbox */
 	if ((err = trace_open(cfg)))
 		return err;
 	if ((err = vm_create(&vm, cfg))) {

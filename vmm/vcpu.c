@@ -18,6 +18,7 @@
 #include "../firmware/cpu_tables.h"
 #include "../firmware/multiboot.h"
 #include "../base/log.h"
+#include "../base/sandbox.h"
 #include "../base/hypercall.h"
 #include "../base/timeline.h"
 #include "../base/trace.h"
@@ -520,6 +521,7 @@ static void *vcpu_thread(void *arg)
 	sigfillset(&set);
 	sigdelset(&set, SIGUSR1);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	sandbox_enter(SANDBOX_VCPU);  /* before the first KVM_RUN */
 	atomic_store(&v->running, 1); /* vcpu_kick: from now on a kick signals us */
 	vcpu_observe_start(v);
 	timeline_mark(TL_FIRST_RUN);

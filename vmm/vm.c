@@ -18,6 +18,7 @@
 
 #include "../base/layout.h"
 #include "../base/log.h"
+#include "../base/sandbox.h"
 #include "../base/timeline.h"
 #include "../firmware/acpi.h"
 #include "../firmware/bootparams.h"
@@ -163,6 +164,8 @@ int vm_create(struct vm *vm, const struct vmm_config *cfg)
 	vm->cfg = cfg;
 	vm->kvm.sys_fd = vm->kvm.vm_fd = -1;
 	vm->kstats.fd = -1;
+	for (int i = 0; i < VM_MAX_IMAGES; i++)
+		vm->image_fd[i] = -1;
 	vm->end_fd = eventfd(0, EFD_CLOEXEC);
 	bus_init(&vm->bus);
 	if (vm->end_fd < 0)
@@ -240,6 +243,8 @@ int vm_run(struct vm *vm, struct console *con)
 	int sfd = serve_signalfd(), err;
 
 	timeline_mark(TL_SETUP_DONE);
+	/* Before the threads it starts, which inherit its filter (vmm/sandbox.c). */
+	sandbox_enter(SANDBOX_MAIN);
 	if (vm->gdb && (err = gdb_start(vm->gdb))) { /* before the vCPUs: they start paused */
 		log_msg("gdb thread: %s", strerror(-err));
 		vm_request_end(vm, VM_KVM_ERROR, 0);
@@ -301,6 +306,7 @@ void vm_destroy(struct vm *vm)
 	vm_devices_destroy(vm); /* the disks flush: what the guest wrote reaches the image */
 	free(vm->cmdline);
 	vm->cmdline = NULL;
+	vm_images_close(vm);
 	kvm_stats_close(&vm->kstats);
 	kvm_close(&vm->kvm);
 	guest_mem_unmap(&vm->mem);

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "irq.h"
 #include "kvm.h"
+#include "kcache.h"
 #include "kvm_stats.h"
 #include "../base/machine.h"
 #include "../base/mem.h"
@@ -43,6 +44,7 @@ enum vm_end {
 #define EXIT_USAGE	 2
 #define EXIT_TRIPLE	 4
 #define EXIT_KVM_ERROR	 6
+#define EXIT_SANDBOX	 8 /* a thread made a syscall its allow-list lacks (vmm/sandbox.c) */
 
 /* One instance of a device type of the table. */
 struct vm_device {
@@ -56,6 +58,10 @@ struct vm_device {
 #define VM_MAX_SINGLE_DEVICES 12
 #define VM_MAX_DEVICES	      (VM_MAX_SINGLE_DEVICES + MACHINE_MAX_SERIAL + MACHINE_MAX_VIRTIO)
 #define VM_MAX_LINES	      (MACHINE_MAX_SERIAL + MACHINE_MAX_VIRTIO)
+#define VM_IMAGE_KERNEL	      0
+#define VM_IMAGE_INITRD	      1
+#define VM_IMAGE_MODULE	      2 /* the first multiboot module; the others follow */
+#define VM_MAX_IMAGES	      (VM_IMAGE_MODULE + 64) /* MB_MAX_MODULES (images.c checks) */
 
 struct vm {
 	const struct vmm_config *cfg;
@@ -75,6 +81,15 @@ struct vm {
 	struct vcpu *vcpu[MACHINE_MAX_CPUS];
 	int nr_vcpus;
 	struct gdb *gdb; /* --gdb's stub (vmm/gdb.h), NULL without */
+	/*
+	 * The user's files, opened at the first boot and kept for the next ones (a reboot
+	 * runs under the main thread's seccomp filter, which has no open): the kernel, the
+	 * initrd, the multiboot modules in order; -1 if not (yet) opened. With
+	 * --reboot=restart also the vmlinux a bzImage boots through (vmm/kcache.h).
+	 */
+	int image_fd[VM_MAX_IMAGES];
+	enum { VMLINUX_UNSEEN, VMLINUX_HELD, VMLINUX_NONE } vmlinux_state;
+	struct kcache_vmlinux vmlinux; /* VMLINUX_HELD: mapped until vm_destroy */
 
 	_Atomic int end; /* enum vm_end, first writer wins */
 	int end_code;	 /* signal number or guest exit code */
@@ -96,6 +111,8 @@ struct boot_info;
 struct kernel_image;
 /* vmm/images.c: kernel, initrd or multiboot modules, command line, from the user's files. */
 int vm_load_images(struct vm *vm, struct kernel_image *k, struct boot_info *bi);
+/* What vm_load_images keeps for the next boot, closed and unmapped. */
+void vm_images_close(struct vm *vm);
 /*
  * After a guest reset (--reboot=restart): the machine from power-on again, the host side
  * (open images and their locks, --serial files, I/O threads) kept. 0 or -errno, logged.
