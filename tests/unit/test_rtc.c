@@ -699,6 +699,30 @@ static void test_far_years(void **state)
 		assert_int_equal(cmos_read(f, want[i][0]), want[i][1]);
 }
 
+/*
+ * A host clock of 2100 and a guest that sets 1800-01-01: more than the int64 offset's 292
+ * years between them (UBSan: signed overflow; found by fuzz_rtc). The clock starts at the
+ * earliest date the offset reaches, 2100-01-01 less 9223372036 s: 1807-09-23 00:12:44, and
+ * runs on from there.
+ */
+static void test_far_past_late_host(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t set[][2] = {{CENTURY, 0x18}, {9, 0}, {8, 1}, {7, 1},
+					 {4, 0},	  {2, 0}, {0, 0}};
+	static const uint8_t want[][2] = {{0, 0x47}, {2, 0x12}, {4, 0},		{7, 0x23},
+					  {8, 0x09}, {9, 0x07}, {CENTURY, 0x18}};
+
+	f->now = 4102444800LL * NS; /* 2100-01-01T00:00:00Z */
+	cmos_write(f, REG_B, H24 | SET);
+	for (unsigned i = 0; i < sizeof(set) / sizeof(set[0]); i++)
+		cmos_write(f, set[i][0], set[i][1]);
+	cmos_write(f, REG_B, H24);
+	f->now += 3 * NS;
+	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_int_equal(cmos_read(f, want[i][0]), want[i][1]);
+}
+
 /* --- memory size bytes, reset, the configuration ---------------------------------------- */
 
 static void check_mem(uint64_t ram, const uint8_t want[12])
@@ -870,6 +894,7 @@ int main(void)
 	    T(test_index_port),
 	    T(test_hostile),
 	    T(test_far_years),
+	    T(test_far_past_late_host),
 	    cmocka_unit_test(test_cmos_memory_bytes),
 	    T(test_reset),
 	    T(test_seabios),
