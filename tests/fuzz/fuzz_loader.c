@@ -5,10 +5,11 @@
  * initrd placed as images.c places it. The multiboot loader has its own target
  * (fuzz_multiboot); this one is what follows a load. RAM: 3 MiB at 0, exactly sized, so
  * ASan flags the first byte written outside it. What must hold: the initrd is page-aligned,
- * above the kernel, inside RAM and below the kernel's initrd_addr_max; the zero page and
- * the start info build from whatever header the image carried.
+ * above the kernel, inside RAM and below the kernel's initrd_addr_max (if it states one),
+ * holding the initrd's bytes; the zero page and the start info build from whatever header
+ * the image carried.
  *
- * Input: le16 n, then the kernel, then its last n % (size - 2 + 1) bytes are the initrd.
+ * Input: le16 n, then the kernel and the initrd: the input's last n % (size - 1) bytes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +37,7 @@ static void fuzz_initrd(const struct guest_mem *gm, const struct kernel_image *k
 		return;
 	check(!(gpa & 0xfff) && gpa >= k->load_end && guest_mem_ptr(gm, gpa, rd_len ? rd_len : 1));
 	check(!rd_len || !memcmp(guest_mem_ptr(gm, gpa, rd_len), rd, rd_len));
-	if (k->kind == KERNEL_BZIMAGE)
-		check(!rd_len || gpa + rd_len - 1 <= k->initrd_addr_max);
+	check(!rd_len || !k->initrd_addr_max || gpa + rd_len - 1 <= k->initrd_addr_max);
 	bi->initrd_gpa = gpa;
 	bi->initrd_size = rd_len;
 }

@@ -193,7 +193,7 @@ def unpack():
     # The vmlinux: an ELF magic and 8 KiB that compress, as unpack.c's callers expect.
     elf = b'\x7fELF' + bytes((i // 64) & 0xff for i in range(8192 - 4))
     streams = {
-        'gzip': gzip.compress(elf, 1),
+        'gzip': gzip.compress(elf, 1, mtime=0),
         'xz': lzma.compress(elf, lzma.FORMAT_XZ, check=lzma.CHECK_CRC32, preset=1),
         'lzma': lzma.compress(elf, lzma.FORMAT_ALONE, preset=1),
         'lz4': tool(['lz4', '-l', '-c', '-1'], elf),
