@@ -70,7 +70,8 @@ static const uint8_t *fw_cfg_store(struct fw_cfg *fc, const void *p, uint32_t le
 
 	if (len > sizeof(fc->data) - fc->data_used)
 		return NULL;
-	memcpy(at, p, len);
+	if (len) /* an empty file's data may be NULL, which memcpy must not be given (C11 7.24.1) */
+		memcpy(at, p, len);
 	fc->data_used += len;
 	return at;
 }

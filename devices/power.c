@@ -8,29 +8,38 @@
 #include "device.h"
 #include "power.h"
 
-void power_sleep_io(void *opaque, uint64_t offset, void *data, uint32_t len, bool is_write)
+/* One byte of the pair: SLEEP_CONTROL_REG at 0, SLEEP_STATUS_REG at 1. */
+static void power_sleep_byte(struct power *p, uint64_t offset, uint8_t *b, bool is_write)
 {
-	struct power *p = opaque;
-	uint8_t v;
-
-	if (!is_write) { /* data holds nothing yet: it is ours to fill */
-		memset(data, 0, len);
-		if (offset == 1)
-			*(uint8_t *)data = p->sleep_status;
+	if (!is_write) { /* the control register reads 0 */
+		*b = offset == 1 ? p->sleep_status : 0;
 		return;
 	}
-	v = *(uint8_t *)data;
 	if (offset == 1) { /* status: write 1 to clear */
-		p->sleep_status &= ~v;
+		p->sleep_status &= ~*b;
 		return;
 	}
-	log_debug("power: sleep control <- 0x%x", v);
-	if (!(v & POWER_SLP_EN))
+	log_debug("power: sleep control <- 0x%x", *b);
+	if (!(*b & POWER_SLP_EN))
 		return;
-	if (POWER_SLP_TYP(v) == PM_S5_TYPE)
+	if (POWER_SLP_TYP(*b) == PM_S5_TYPE)
 		p->event(p->ctx, POWER_OFF);
 	else /* S1-S4 are not offered in the DSDT: a guest asking is confused */
-		log_guest("power: sleep type %d not supported", POWER_SLP_TYP(v));
+		log_guest("power: sleep type %d not supported", POWER_SLP_TYP(*b));
+}
+
+/*
+ * The FADT describes both registers as 8 bits wide (ACPI 6.5, 4.8.3.7), but nothing stops
+ * a guest's outw to the control port: the bus hands it over as one 2-byte access, whose
+ * high byte is the status register's. Each byte goes to its own register, so the status
+ * is read where the guest reads it and cleared by the byte written to it.
+ */
+void power_sleep_io(void *opaque, uint64_t offset, void *data, uint32_t len, bool is_write)
+{
+	uint8_t *b = data;
+
+	for (uint32_t i = 0; i < len; i++)
+		power_sleep_byte(opaque, offset + i, &b[i], is_write);
 }
 
 void power_reset_io(void *opaque, uint64_t offset, void *data, uint32_t len, bool is_write)

@@ -281,13 +281,24 @@ static int64_t rtc_fold_seconds(int64_t t)
 	return RTC_S_1800 + floor_mod(t - RTC_S_1800, RTC_S_CYCLE);
 }
 
+/*
+ * The offset is an int64 of nanoseconds too, so it spans 292 years either way: a host clock
+ * past 2092 is further than that from a guest's 1800s (found by fuzz_rtc, its seed
+ * year-1800-host-2100). Such a date starts at the earliest one the offset can reach, 292
+ * years before the host clock (a date after 1800 still, in range); the late side cannot
+ * overflow for any host clock after 1908.
+ */
+#define RTC_OFFSET_MIN (-(INT64_MAX / NS) * NS)
+
 /* The clock restarts from what the registers say, at phase_ns into that second. */
 static void rtc_set_from_regs(struct rtc *r, int64_t phase_ns)
 {
 	int64_t want = rtc_fold_seconds(rtc_seconds_from_regs(r)) * NS + phase_ns;
+	int64_t clock = r->clock(r->clock_ctx);
 
-	r->offset = want - r->clock(r->clock_ctx);
-	r->seen = want;
+	if (__builtin_sub_overflow(want, clock, &r->offset))
+		r->offset = want < clock ? RTC_OFFSET_MIN : -RTC_OFFSET_MIN;
+	r->seen = clock + r->offset;
 	r->alarm_at = ALARM_UNKNOWN;
 }
 

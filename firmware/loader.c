@@ -194,6 +194,12 @@ static uint64_t elf_entry_paddr(const struct elf_file *f, const struct elf_seg *
 	return f->entry;
 }
 
+/* Whether addr is one of the bytes s loads from the file (where an entry point may be). */
+static int elf_seg_has_code(const struct elf_seg *s, uint64_t addr)
+{
+	return addr >= s->paddr && addr - s->paddr < s->filesz;
+}
+
 int loader_elf_load_low(const struct guest_mem *gm, const uint8_t *img, size_t len,
 			const struct elf_file *f, struct kernel_image *k)
 {
@@ -216,7 +222,7 @@ int loader_elf_load_low(const struct guest_mem *gm, const uint8_t *img, size_t l
 	}
 	k->entry = elf_entry_paddr(f, seg, n);
 	for (int i = 0; i < n; i++)
-		entry_ok |= k->entry >= seg[i].paddr && k->entry - seg[i].paddr < seg[i].filesz;
+		entry_ok |= elf_seg_has_code(&seg[i], k->entry);
 	if (!entry_ok)
 		return -EINVAL;
 	for (int i = 0; i < n; i++)
@@ -227,7 +233,7 @@ int loader_elf_load_low(const struct guest_mem *gm, const uint8_t *img, size_t l
 int loader_load_elf(const struct guest_mem *gm, const uint8_t *img, size_t len,
 		    struct kernel_image *k)
 {
-	int loaded = 0, seen = 0, err;
+	int loaded = 0, seen = 0, entry_ok = 0, err;
 	struct elf_file f;
 	struct elf_seg s;
 
@@ -254,9 +260,15 @@ int loader_load_elf(const struct guest_mem *gm, const uint8_t *img, size_t len,
 		loader_seg_copy(gm, img, &s);
 		if (s.paddr + s.memsz > k->load_end)
 			k->load_end = s.paddr + s.memsz;
+		entry_ok |= elf_seg_has_code(&s, k->entry);
 		loaded++;
 	}
-	if (!loaded || k->entry >= LAYOUT_4G)
+	/*
+	 * The note's entry must be among the bytes loaded, as e_entry must for a plain ELF:
+	 * elsewhere the vCPU would start in RAM of zeros or in no RAM at all (found by
+	 * fuzz_loader, corpus_loader/pvh-entry-outside).
+	 */
+	if (!loaded || !entry_ok || k->entry >= LAYOUT_4G)
 		return -EINVAL;
 	k->initrd_addr_max = LAYOUT_MMIO_HOLE - 1;
 	k->cmdline_max = LAYOUT_CMDLINE_MAX - 1;

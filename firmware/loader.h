@@ -30,7 +30,7 @@ struct kernel_image {
 	size_t hdr_len;
 	uint16_t version;
 	uint32_t cmdline_max;	  /* cmdline_size, without the NUL */
-	uint64_t initrd_addr_max; /* highest byte an initrd may occupy */
+	uint64_t initrd_addr_max; /* highest byte an initrd may occupy; 0: no limit stated */
 	/* multiboot only */
 	uint32_t mb_flags; /* the header's flags (spec 3.1.2) */
 	int mb_bad_bit;	   /* with -EOPNOTSUPP: the requirement (flags bit 0-15) we lack */

@@ -174,6 +174,12 @@ static void test_elf_bad(void **state)
 	ph[1].p_memsz = 0x10;
 	assert_int_equal(loader_load_elf(&gm, img, len, &k), -EINVAL);
 	ph[1].p_memsz = 0x1000;
+	/* the note's entry past the loaded bytes, and in no RAM (fuzz_loader) */
+	put32(img + sizeof(Elf64_Ehdr) + 2 * sizeof(Elf64_Phdr) + 16, 0x201000);
+	assert_int_equal(loader_load_elf(&gm, img, len, &k), -EINVAL);
+	put32(img + sizeof(Elf64_Ehdr) + 2 * sizeof(Elf64_Phdr) + 16, 0x1000003d);
+	assert_int_equal(loader_load_elf(&gm, img, len, &k), -EINVAL);
+	put32(img + sizeof(Elf64_Ehdr) + 2 * sizeof(Elf64_Phdr) + 16, 0x200040);
 	/* phdr table out of the file */
 	((Elf64_Ehdr *)img)->e_phoff = len - 8;
 	assert_int_equal(loader_load_elf(&gm, img, len, &k), -EINVAL);

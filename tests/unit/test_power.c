@@ -70,8 +70,9 @@ static void test_reads_fill_the_buffer(void **state)
 	assert_int_equal(buf[0], POWER_WAK_STS);
 	assert_int_equal(buf[1] | buf[2] | buf[3], 0);
 	memset(buf, 0xcc, sizeof(buf));
-	power_sleep_io(&p, 0, buf, 2, false);
-	assert_int_equal(buf[0] | buf[1], 0);
+	power_sleep_io(&p, 0, buf, 2, false); /* an inw: control, then status */
+	assert_int_equal(buf[0], 0);
+	assert_int_equal(buf[1], POWER_WAK_STS);
 	memset(buf, 0xcc, sizeof(buf));
 	power_reset_io(&p, 0, buf, 1, false);
 	assert_int_equal(buf[0], 0);
@@ -85,6 +86,27 @@ static void test_status_write_one_to_clear(void **state)
 
 	(void)state;
 	power_sleep_io(&p, 1, &v, 1, true);
+	assert_int_equal(p.sleep_status, 1);
+}
+
+/*
+ * An outw to the control port is one 2-byte access: its high byte is the status register's
+ * (found by fuzz_power, tests/fuzz/corpus_power/word-writes: the high byte was dropped).
+ */
+static void test_word_write_reaches_both(void **state)
+{
+	struct seen s = {0};
+	struct power p = {.event = on_event, .ctx = &s, .sleep_status = POWER_WAK_STS | 1};
+	uint8_t v[2] = {0, POWER_WAK_STS};
+
+	(void)state;
+	power_sleep_io(&p, 0, v, 2, true);
+	assert_int_equal(p.sleep_status, 1);
+	assert_int_equal(s.off, 0);
+	v[0] = SLP(PM_S5_TYPE);
+	v[1] = 0;
+	power_sleep_io(&p, 0, v, 2, true);
+	assert_int_equal(s.off, 1);
 	assert_int_equal(p.sleep_status, 1);
 }
 
@@ -110,6 +132,7 @@ int main(void)
 	    cmocka_unit_test(test_other_sleep_types_ignored),
 	    cmocka_unit_test(test_reads_fill_the_buffer),
 	    cmocka_unit_test(test_status_write_one_to_clear),
+	    cmocka_unit_test(test_word_write_reaches_both),
 	    cmocka_unit_test(test_reset_value_only),
 	};
 

@@ -675,6 +675,19 @@ static void test_hostile(void **state)
 	assert_true(rtc_next_event(f->r) - f->now <= 122071);
 }
 
+/* Set the time registers (index, value pairs) under SET, then three seconds on read want. */
+static void set_then_read(struct fixture *f, const uint8_t (*set)[2], size_t nr_set,
+			  const uint8_t (*want)[2], size_t nr_want)
+{
+	cmos_write(f, REG_B, H24 | SET);
+	for (size_t i = 0; i < nr_set; i++)
+		cmos_write(f, set[i][0], set[i][1]);
+	cmos_write(f, REG_B, H24);
+	f->now += 3 * NS;
+	for (size_t i = 0; i < nr_want; i++)
+		assert_int_equal(cmos_read(f, want[i][0]), want[i][1]);
+}
+
 /*
  * A date past what the clock's nanoseconds hold (century and year 0x99: 9999, found by the
  * garbage guest; 16665 at most) moves by 400-year cycles into [1800, 2200): 9999-12-31 runs
@@ -690,13 +703,25 @@ static void test_far_years(void **state)
 	static const uint8_t want[][2] = {{0, 0x01}, {2, 0},	{4, 0}, {6, 7},
 					  {7, 0x01}, {8, 0x01}, {9, 0}, {CENTURY, 0x20}};
 
-	cmos_write(f, REG_B, H24 | SET);
-	for (unsigned i = 0; i < sizeof(set) / sizeof(set[0]); i++)
-		cmos_write(f, set[i][0], set[i][1]);
-	cmos_write(f, REG_B, H24);
-	f->now += 3 * NS;
-	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-		assert_int_equal(cmos_read(f, want[i][0]), want[i][1]);
+	set_then_read(f, set, sizeof(set) / sizeof(set[0]), want, sizeof(want) / sizeof(want[0]));
+}
+
+/*
+ * A host clock of 2100 and a guest that sets 1800-01-01: more than the int64 offset's 292
+ * years between them (UBSan: signed overflow; found by fuzz_rtc). The clock starts at the
+ * earliest date the offset reaches, 2100-01-01 less 9223372036 s: 1807-09-23 00:12:44, and
+ * runs on from there.
+ */
+static void test_far_past_late_host(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t set[][2] = {{CENTURY, 0x18}, {9, 0}, {8, 1}, {7, 1},
+					 {4, 0},	  {2, 0}, {0, 0}};
+	static const uint8_t want[][2] = {{0, 0x47}, {2, 0x12}, {4, 0},		{7, 0x23},
+					  {8, 0x09}, {9, 0x07}, {CENTURY, 0x18}};
+
+	f->now = 4102444800LL * NS; /* 2100-01-01T00:00:00Z */
+	set_then_read(f, set, sizeof(set) / sizeof(set[0]), want, sizeof(want) / sizeof(want[0]));
 }
 
 /* --- memory size bytes, reset, the configuration ---------------------------------------- */
@@ -870,6 +895,7 @@ int main(void)
 	    T(test_index_port),
 	    T(test_hostile),
 	    T(test_far_years),
+	    T(test_far_past_late_host),
 	    cmocka_unit_test(test_cmos_memory_bytes),
 	    T(test_reset),
 	    T(test_seabios),
