@@ -7,6 +7,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -502,6 +503,46 @@ static enum cli_result opt_gdb(struct vmm_config *cfg, const char *arg, char *er
 	return CLI_RUN;
 }
 
+static enum cli_result opt_core_dump(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	(void)arg, (void)err, (void)n;
+	cfg->core_dump = 1;
+	return CLI_RUN;
+}
+
+/* One decimal id, below (uid_t)-1, which setuid(2) takes as "no change". */
+static int parse_id(const char *s, char **end, unsigned long *id)
+{
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*id = strtoul(s, end, 10);
+	return errno || *id >= UINT32_MAX ? -EINVAL : 0;
+}
+
+int cli_parse_user(const char *s, uid_t *uid, gid_t *gid)
+{
+	unsigned long u, g;
+	char *end;
+
+	if (parse_id(s, &end, &u) || *end != ':' || parse_id(end + 1, &end, &g) || *end)
+		return -EINVAL;
+	*uid = (uid_t)u;
+	*gid = (gid_t)g;
+	return 0;
+}
+
+static enum cli_result opt_user(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	if (cli_parse_user(arg, &cfg->uid, &cfg->gid))
+		return fail(err, n, "--user %s: want UID:GID, both numbers", arg);
+	/* refused before anything is built: only root may become someone else */
+	if (geteuid())
+		return fail(err, n, "--user %s: only root can change user", arg);
+	cfg->user_set = 1;
+	return CLI_RUN;
+}
+
 static enum cli_result opt_verbose(struct vmm_config *cfg, const char *arg, char *err, size_t n)
 {
 	(void)arg, (void)err, (void)n;
@@ -570,6 +611,9 @@ static const struct cli_option cli_options[] = {
      opt_trace_format},
     {"gdb", 0, "tcp:[HOST:]PORT|unix:PATH",
      "start paused and wait for gdb there (remote protocol; HOST default 127.0.0.1)", opt_gdb},
+    {"core-dump", 0, NULL, "keep the inherited core-dump limit (default: no core file)",
+     opt_core_dump},
+    {"user", 0, "UID:GID", "run as UID:GID once the VM is built (as root only)", opt_user},
     {"verbose", 'v', NULL, "log every unusual exit; -vv also every unclaimed access", opt_verbose},
     {"help", 'h', NULL, "this text", opt_help},
     {"version", 'V', NULL, "the version", opt_version},

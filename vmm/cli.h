@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "../base/machine.h"
 #include "../base/trace.h"
@@ -61,6 +62,10 @@ struct vmm_config {
 	int trace_format_given;
 	const char *trace_file; /* --trace-file, NULL: stderr */
 	struct gdb_cfg gdb;	/* --gdb */
+	int core_dump;		/* --core-dump: RLIMIT_CORE as inherited, not 0 (vmm/confine.c) */
+	int user_set;		/* --user UID:GID given */
+	uid_t uid;
+	gid_t gid;
 	int verbose;
 };
 
@@ -87,6 +92,8 @@ void cli_modules_free(struct cli_module *m, int n);
 int cli_parse_gdb(const char *s, struct gdb_cfg *g);
 /* "512M", "4G", "65536", "64K": bytes, or -EINVAL / -ERANGE. */
 int cli_parse_size(const char *s, uint64_t *out);
+/* "UID:GID", both decimal; 0 or -EINVAL. */
+int cli_parse_user(const char *s, uid_t *uid, gid_t *gid);
 void cli_usage(FILE *f);
 
 #endif
