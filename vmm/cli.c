@@ -243,6 +243,11 @@ static enum cli_result check_config(struct vmm_config *cfg, char *err, size_t er
 	if ((cfg->trace_file || cfg->trace_format_given) && !cfg->trace)
 		return fail(err, errlen, "%s needs --trace",
 			    cfg->trace_file ? "--trace-file" : "--trace-format");
+	/* vm_reboot loads the kernel again by its path, which inside DIR names another file */
+	if (cfg->chroot && cfg->reboot_restart)
+		return fail(err, errlen,
+			    "--chroot: not with --reboot restart, which reads the "
+			    "kernel again by its path");
 	return CLI_RUN;
 }
 
@@ -317,14 +322,22 @@ static enum cli_result opt_mem(struct vmm_config *cfg, const char *arg, char *er
 	return CLI_RUN;
 }
 
-static enum cli_result opt_mem_path(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+/* --OPT DIR: a directory that exists, or CLI_ERROR naming the problem. */
+static enum cli_result check_dir(const char *opt, const char *dir, char *err, size_t n)
 {
 	struct stat st;
 
-	if (stat(arg, &st))
-		return fail(err, n, "--mem-path %s: %s", arg, strerror(errno));
+	if (stat(dir, &st))
+		return fail(err, n, "--%s %s: %s", opt, dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return fail(err, n, "--mem-path %s: not a directory", arg);
+		return fail(err, n, "--%s %s: not a directory", opt, dir);
+	return CLI_RUN;
+}
+
+static enum cli_result opt_mem_path(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	if (check_dir("mem-path", arg, err, n) != CLI_RUN)
+		return CLI_ERROR;
 	cfg->mem_path = arg;
 	return CLI_RUN;
 }
@@ -543,6 +556,16 @@ static enum cli_result opt_user(struct vmm_config *cfg, const char *arg, char *e
 	return CLI_RUN;
 }
 
+static enum cli_result opt_chroot(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	if (check_dir("chroot", arg, err, n) != CLI_RUN)
+		return CLI_ERROR;
+	if (geteuid())
+		return fail(err, n, "--chroot %s: only root can change its root", arg);
+	cfg->chroot = arg;
+	return CLI_RUN;
+}
+
 static enum cli_result opt_verbose(struct vmm_config *cfg, const char *arg, char *err, size_t n)
 {
 	(void)arg, (void)err, (void)n;
@@ -614,6 +637,7 @@ static const struct cli_option cli_options[] = {
     {"core-dump", 0, NULL, "keep the inherited core-dump limit (default: no core file)",
      opt_core_dump},
     {"user", 0, "UID:GID", "run as UID:GID once the VM is built (as root only)", opt_user},
+    {"chroot", 0, "DIR", "chroot to DIR once the VM is built (as root only)", opt_chroot},
     {"verbose", 'v', NULL, "log every unusual exit; -vv also every unclaimed access", opt_verbose},
     {"help", 'h', NULL, "this text", opt_help},
     {"version", 'V', NULL, "the version", opt_version},

@@ -63,6 +63,7 @@ struct vmm_config {
 	const char *trace_file; /* --trace-file, NULL: stderr */
 	struct gdb_cfg gdb;	/* --gdb */
 	int core_dump;		/* --core-dump: RLIMIT_CORE as inherited, not 0 (vmm/confine.c) */
+	const char *chroot;	/* --chroot DIR, NULL: none */
 	int user_set;		/* --user UID:GID given */
 	uid_t uid;
 	gid_t gid;

@@ -141,6 +141,12 @@ int confine_user(uid_t uid, gid_t gid)
 	return 0;
 }
 
+/* By descriptor: the walks of /proc (which the new root may not have) are done by now. */
+int confine_chroot(int dir_fd)
+{
+	return fchdir(dir_fd) || chroot(".") || chdir("/") ? -errno : 0;
+}
+
 /* --- no_new_privs and Landlock on every thread --------------------------------------------- */
 
 static struct {
@@ -311,24 +317,46 @@ static int confine_reboot_reads(const struct vmm_config *cfg, const char **out, 
 	return n;
 }
 
-int confine_after_setup(const struct vmm_config *cfg)
+/* The steps after set-up, in an order each allows the next: the rlimits and Landlock read
+ * /proc (gone after a chroot), chroot needs root (gone after --user). */
+static int confine_steps(const struct vmm_config *cfg, const char *const *reads, int n, int root_fd)
 {
-	const char *reads[MB_MAX_MODULES + 3];
-	char cache[4096];
-	int n = confine_reboot_reads(cfg, reads, cache, sizeof(cache)), err;
+	int err, abi;
 
 	if ((err = confine_rlimits(cfg->core_dump))) {
 		log_msg("confine: rlimits: %s", strerror(-err));
+		return err;
+	}
+	if ((abi = confine_landlock(reads, n)) < 0) {
+		log_msg("confine: Landlock: %s", strerror(-abi));
+		return abi;
+	}
+	if (root_fd >= 0 && (err = confine_chroot(root_fd))) {
+		log_msg("--chroot %s: %s", cfg->chroot, strerror(-err));
 		return err;
 	}
 	if (cfg->user_set && (err = confine_user(cfg->uid, cfg->gid))) {
 		log_msg("--user %u:%u: %s", (unsigned)cfg->uid, (unsigned)cfg->gid, strerror(-err));
 		return err;
 	}
-	if ((err = confine_landlock(reads, n)) < 0) {
-		log_msg("confine: Landlock: %s", strerror(-err));
+	log_debug("confine: done (Landlock ABI %d)", abi);
+	return 0;
+}
+
+int confine_after_setup(const struct vmm_config *cfg)
+{
+	const char *reads[MB_MAX_MODULES + 3];
+	char cache[4096];
+	int n = confine_reboot_reads(cfg, reads, cache, sizeof(cache)), root_fd = -1, err;
+
+	/* opened while paths may still be opened */
+	if (cfg->chroot && (root_fd = open(cfg->chroot, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		err = -errno;
+		log_msg("--chroot %s: %s", cfg->chroot, strerror(errno));
 		return err;
 	}
-	log_debug("confine: done (Landlock ABI %d)", err);
-	return 0;
+	err = confine_steps(cfg, reads, n, root_fd);
+	if (root_fd >= 0)
+		close(root_fd);
+	return err;
 }

@@ -25,8 +25,8 @@ int confine_close_walk(int lowest);
 
 /*
  * After set-up, before the first KVM_RUN, once: RLIMIT_CORE 0 (unless --core-dump),
- * RLIMIT_NOFILE to the highest open descriptor + CONFINE_NOFILE_SPARE, --user, then
- * no_new_privs and Landlock on every thread of the process. 0, or -errno with one line
+ * RLIMIT_NOFILE to the highest open descriptor + CONFINE_NOFILE_SPARE, no_new_privs and
+ * Landlock on every thread of the process, then --chroot and --user. 0, or -errno with one line
  * logged that names the step.
  */
 int confine_after_setup(const struct vmm_config *cfg);
@@ -34,6 +34,8 @@ int confine_after_setup(const struct vmm_config *cfg);
 /* The steps, for the tests. */
 int confine_rlimits(int keep_core);
 int confine_user(uid_t uid, gid_t gid);
+/* chroot to the directory dir_fd is open on (O_PATH will do), and chdir to its "/". */
+int confine_chroot(int dir_fd);
 /*
  * no_new_privs and a Landlock domain that handles every file-system access right this
  * kernel knows (and TCP bind/connect from ABI 4), allowing only reads of the files in

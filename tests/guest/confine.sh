@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The VMM confined after set-up (docs/confine.md), seen from outside through /proc: an
 # inherited descriptor is gone, every thread has no_new_privs, the rlimits, --core-dump,
-# --user and its refusal, Landlock's ABI (or the one line saying the kernel has none),
+# --user and its refusal, --chroot, Landlock's ABI (or the one line saying the kernel has none),
 # and a run and a reboot that still work confined.
 # usage: confine.sh VMM GUEST
 set -uo pipefail
@@ -108,6 +108,24 @@ t_user() {
 	end && [ "$uid" = "65534 65534 65534 65534" ] && [ "$gid" = "65534 65534 65534 65534" ]
 }
 check "--user 65534:65534: the VMM runs as nobody" t_user
+
+t_chroot() {
+	[ "$(id -u)" -eq 0 ] || { echo "# SKIP: t_chroot: not root, --chroot cannot be tried"; return 0; }
+	mkdir -p "$T/root"
+	hold --chroot "$T/root" --user 65534:65534 || return 1
+	local root cwd
+	root=$(readlink "/proc/$VPID/root")
+	cwd=$(readlink "/proc/$VPID/cwd")
+	echo "# root $root, cwd $cwd" >>"$T/err"
+	end && [ "$root" = "$T/root" ] && [ "$cwd" = "$T/root" ]
+}
+check "--chroot DIR (with --user): the VMM's root is DIR" t_chroot
+
+t_chroot_reboot() {
+	run chroot-reboot 2 --kernel "$GUEST" --chroot "$T" --reboot restart &&
+		grep -q -- "--chroot: not with --reboot restart" "$T/err"
+}
+check "--chroot refused with --reboot restart, in one line" t_chroot_reboot
 
 t_user_refused() {
 	command -v setpriv >/dev/null || { echo "# SKIP: t_user_refused: no setpriv"; return 0; }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vmm/confine.c, each step in a forked child (they cannot be undone): inherited descriptors
- * closed, the rlimits, --user, and Landlock on every thread (open, creat and unlink refused,
- * the allowed file still readable, descriptors opened before still usable). A step this
+ * closed, the rlimits, --user, --chroot, and Landlock on every thread (open, creat and unlink
+ * refused, the allowed file still readable, descriptors opened before still usable). A step this
  * kernel or user cannot take is skipped, and says so by name.
  */
 #include <errno.h>
@@ -206,6 +206,28 @@ static void test_user(void **state)
 		     "test_user: setuid needs root, and this test does not run as root");
 }
 
+static int child_chroot(void)
+{
+	char cwd[8];
+	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (geteuid())
+		return SKIPPED;
+	if (fd < 0 || confine_chroot(fd))
+		return 1;
+	if (access("/marker", F_OK) || !getcwd(cwd, sizeof(cwd)) || strcmp(cwd, "/"))
+		return 2;		  /* DIR is "/" now, and we are in it */
+	return access(dir, F_OK) ? 0 : 3; /* the old tree is out of reach */
+}
+
+static void test_chroot(void **state)
+{
+	(void)state;
+	make_file("marker");
+	expect_child(child_chroot, "test_chroot: chroot needs root, and this test does not run "
+				   "as root");
+}
+
 /* --- Landlock ----------------------------------------------------------------------------------
  */
 
@@ -288,7 +310,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	const char *names[] = {"allowed", "other", "held", "new"};
+	const char *names[] = {"allowed", "other", "held", "new", "marker"};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -303,6 +325,7 @@ int main(void)
 	    cmocka_unit_test(test_close_inherited),
 	    cmocka_unit_test(test_rlimits),
 	    cmocka_unit_test(test_user),
+	    cmocka_unit_test(test_chroot),
 	    cmocka_unit_test(test_landlock),
 	};
 
