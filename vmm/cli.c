@@ -7,6 +7,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -242,6 +243,11 @@ static enum cli_result check_config(struct vmm_config *cfg, char *err, size_t er
 	if ((cfg->trace_file || cfg->trace_format_given) && !cfg->trace)
 		return fail(err, errlen, "%s needs --trace",
 			    cfg->trace_file ? "--trace-file" : "--trace-format");
+	/* vm_reboot loads the kernel again by its path, which inside DIR names another file */
+	if (cfg->chroot && cfg->reboot_restart)
+		return fail(err, errlen,
+			    "--chroot: not with --reboot restart, which reads the "
+			    "kernel again by its path");
 	return CLI_RUN;
 }
 
@@ -316,14 +322,22 @@ static enum cli_result opt_mem(struct vmm_config *cfg, const char *arg, char *er
 	return CLI_RUN;
 }
 
-static enum cli_result opt_mem_path(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+/* --OPT DIR: a directory that exists, or CLI_ERROR naming the problem. */
+static enum cli_result check_dir(const char *opt, const char *dir, char *err, size_t n)
 {
 	struct stat st;
 
-	if (stat(arg, &st))
-		return fail(err, n, "--mem-path %s: %s", arg, strerror(errno));
+	if (stat(dir, &st))
+		return fail(err, n, "--%s %s: %s", opt, dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return fail(err, n, "--mem-path %s: not a directory", arg);
+		return fail(err, n, "--%s %s: not a directory", opt, dir);
+	return CLI_RUN;
+}
+
+static enum cli_result opt_mem_path(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	if (check_dir("mem-path", arg, err, n) != CLI_RUN)
+		return CLI_ERROR;
 	cfg->mem_path = arg;
 	return CLI_RUN;
 }
@@ -515,6 +529,56 @@ static enum cli_result opt_seccomp(struct vmm_config *cfg, const char *arg, char
 	return CLI_RUN;
 }
 
+static enum cli_result opt_core_dump(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	(void)arg, (void)err, (void)n;
+	cfg->core_dump = 1;
+	return CLI_RUN;
+}
+
+/* One decimal id, below (uid_t)-1, which setuid(2) takes as "no change". */
+static int parse_id(const char *s, char **end, unsigned long *id)
+{
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*id = strtoul(s, end, 10);
+	return errno || *id >= UINT32_MAX ? -EINVAL : 0;
+}
+
+int cli_parse_user(const char *s, uid_t *uid, gid_t *gid)
+{
+	unsigned long u, g;
+	char *end;
+
+	if (parse_id(s, &end, &u) || *end != ':' || parse_id(end + 1, &end, &g) || *end)
+		return -EINVAL;
+	*uid = (uid_t)u;
+	*gid = (gid_t)g;
+	return 0;
+}
+
+static enum cli_result opt_user(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	if (cli_parse_user(arg, &cfg->uid, &cfg->gid))
+		return fail(err, n, "--user %s: want UID:GID, both numbers", arg);
+	/* refused before anything is built: only root may become someone else */
+	if (geteuid())
+		return fail(err, n, "--user %s: only root can change user", arg);
+	cfg->user_set = 1;
+	return CLI_RUN;
+}
+
+static enum cli_result opt_chroot(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	if (check_dir("chroot", arg, err, n) != CLI_RUN)
+		return CLI_ERROR;
+	if (geteuid())
+		return fail(err, n, "--chroot %s: only root can change its root", arg);
+	cfg->chroot = arg;
+	return CLI_RUN;
+}
+
 static enum cli_result opt_verbose(struct vmm_config *cfg, const char *arg, char *err, size_t n)
 {
 	(void)arg, (void)err, (void)n;
@@ -586,6 +650,10 @@ static const struct cli_option cli_options[] = {
     {"seccomp", 0, "on|log|off",
      "each thread's syscall allow-list: on (default) ends the VMM on any other, log only logs",
      opt_seccomp},
+    {"core-dump", 0, NULL, "keep the inherited core-dump limit (default: no core file)",
+     opt_core_dump},
+    {"user", 0, "UID:GID", "run as UID:GID once the VM is built (as root only)", opt_user},
+    {"chroot", 0, "DIR", "chroot to DIR once the VM is built (as root only)", opt_chroot},
     {"verbose", 'v', NULL, "log every unusual exit; -vv also every unclaimed access", opt_verbose},
     {"help", 'h', NULL, "this text", opt_help},
     {"version", 'V', NULL, "the version", opt_version},

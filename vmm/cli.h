@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "../base/machine.h"
 #include "../base/trace.h"
@@ -62,6 +63,11 @@ struct vmm_config {
 	const char *trace_file;				       /* --trace-file, NULL: stderr */
 	struct gdb_cfg gdb;				       /* --gdb */
 	enum { SECCOMP_ON, SECCOMP_LOG, SECCOMP_OFF } seccomp; /* --seccomp (vmm/sandbox.h) */
+	int core_dump;	    /* --core-dump: RLIMIT_CORE as inherited, not 0 (vmm/confine.c) */
+	const char *chroot; /* --chroot DIR, NULL: none */
+	int user_set;	    /* --user UID:GID given */
+	uid_t uid;
+	gid_t gid;
 	int verbose;
 };
 
@@ -88,6 +94,8 @@ void cli_modules_free(struct cli_module *m, int n);
 int cli_parse_gdb(const char *s, struct gdb_cfg *g);
 /* "512M", "4G", "65536", "64K": bytes, or -EINVAL / -ERANGE. */
 int cli_parse_size(const char *s, uint64_t *out);
+/* "UID:GID", both decimal; 0 or -EINVAL. */
+int cli_parse_user(const char *s, uid_t *uid, gid_t *gid);
 void cli_usage(FILE *f);
 
 #endif

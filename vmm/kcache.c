@@ -36,23 +36,32 @@ static double kcache_now_ms(void)
 	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
-/* $XDG_CACHE_HOME/vmm or ~/.cache/vmm, made if missing; "" if there is neither. */
-static int kcache_dir(char *dir, size_t n)
+int kcache_dir_path(char *dir, size_t n)
 {
 	const char *base = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	char parent[4096];
 	int len;
 
 	if (base && *base == '/')
-		len = snprintf(parent, sizeof(parent), "%s", base);
+		len = snprintf(dir, n, "%s/vmm", base);
 	else if (home && *home == '/')
-		len = snprintf(parent, sizeof(parent), "%s/.cache", home);
+		len = snprintf(dir, n, "%s/.cache/vmm", home);
 	else
 		return -ENOENT;
-	if (len < 0 || (size_t)len >= sizeof(parent) ||
-	    (size_t)snprintf(dir, n, "%s/vmm", parent) >= n)
-		return -ENAMETOOLONG;
-	mkdir(parent, 0700); /* the XDG spec's mode for a cache base it has to create */
+	return len < 0 || (size_t)len >= n ? -ENAMETOOLONG : 0;
+}
+
+/* kcache_dir_path, made if missing. */
+static int kcache_dir(char *dir, size_t n)
+{
+	int err = kcache_dir_path(dir, n);
+	char *slash;
+
+	if (err)
+		return err;
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	mkdir(dir, 0700); /* the XDG spec's mode for a cache base it has to create */
+	*slash = '/';
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
 	return 0;

@@ -34,5 +34,8 @@ struct kcache_vmlinux {
  */
 int kcache_get(const uint8_t *img, size_t len, struct kcache_vmlinux *v);
 void kcache_release(struct kcache_vmlinux *v);
+/* The cache's directory, $XDG_CACHE_HOME/vmm or ~/.cache/vmm, not made: 0, or -ENOENT if
+ * there is neither variable, -ENAMETOOLONG. */
+int kcache_dir_path(char *dir, size_t n);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "../firmware/fdt.h"
 #include "cli.h"
+#include "confine.h"
 #include "console.h"
 #include "sandbox.h"
 #include "serve.h"
@@ -83,10 +84,13 @@ static int run(const struct vmm_config *cfg)
 
 	for (int i = 0; i < cfg->nr_serial; i++)
 		has_stdio |= cfg->serial[i].kind == SERIAL_STDIO;
+	if (cfg->user_set)
+		sandbox_allow_user(cfg->uid, cfg->gid);
 	sandbox_init(cfg->seccomp); /* before the first thread, which enters its sandbox */
 	if ((err = trace_open(cfg)))
 		return err;
-	if ((err = vm_create(&vm, cfg))) {
+	/* Set-up ends here: every file, socket and /dev/kvm is open, no vCPU has run. */
+	if ((err = vm_create(&vm, cfg)) || (err = confine_after_setup(cfg))) {
 		vm_destroy(&vm);
 		trace_stop();
 		return failure_status(err);
@@ -116,8 +120,11 @@ int main(int argc, char **argv)
 {
 	struct vmm_config cfg;
 	char err[256];
-	int status = EXIT_OK;
+	int status = EXIT_OK, err_fd;
 
+	/* Before anything is opened: whatever is above stderr now was inherited (confine.h). */
+	if ((err_fd = confine_close_inherited()))
+		log_msg("closing inherited descriptors: %s", strerror(-err_fd));
 	timeline_start(); /* what the boot timeline counts from */
 	/* First of all: a SIGUSR2 (or SIGTERM) that comes while we parse must wait for the
 	 * signalfd, not kill us with its default action. */

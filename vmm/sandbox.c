@@ -212,6 +212,11 @@ static const struct sandbox_policy sandbox_policy[SANDBOX_KINDS] = {
 };
 
 static int sandbox_mode = SECCOMP_OFF;
+static struct {
+	int set; /* --user given: the ids the confinement's setgroups/setgid/setuid take */
+	uid_t uid;
+	gid_t gid;
+} sandbox_user;
 static __thread int sandbox_self = -1; /* this thread's kind, once its filter is in */
 
 /* The names the SIGSYS handler prints, resolved before: libseccomp's resolver allocates. */
@@ -296,10 +301,33 @@ static int sandbox_add_list(scmp_filter_ctx f, const struct sandbox_policy *p)
 				       SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
 	/* ...which load their own filters under this one (sandbox_hook) */
 	if (!err && p->clone)
-		err = seccomp_rule_add(f, SCMP_ACT_ALLOW, SYS(prctl), 1,
-				       SCMP_A0(SCMP_CMP_EQ, PR_SET_NO_NEW_PRIVS));
-	if (!err && p->clone)
 		err = seccomp_rule_add(f, SCMP_ACT_ALLOW, SYS(seccomp), 0);
+	return err;
+}
+
+/*
+ * What confinement (vmm/confine.c) asks of the threads set-up started, which are under
+ * their filters by then: its signal handler sets no_new_privs and enters the Landlock
+ * domain, and with --user glibc has every thread make the same setgroups, setgid and
+ * setuid (its SIGSETXID broadcast: credentials are per thread). Each only takes
+ * privileges away; the ids are compared with --user's, so no other can be taken.
+ */
+static int sandbox_add_confine(scmp_filter_ctx f)
+{
+	int err = seccomp_rule_add(f, SCMP_ACT_ALLOW, SYS(prctl), 1,
+				   SCMP_A0(SCMP_CMP_EQ, PR_SET_NO_NEW_PRIVS));
+
+	if (!err)
+		err = seccomp_rule_add(f, SCMP_ACT_ALLOW, SYS(landlock_restrict_self), 0);
+	if (err || !sandbox_user.set)
+		return err;
+	err = seccomp_rule_add(f, SCMP_ACT_ALLOW, SYS(setgroups), 1, SCMP_A0(SCMP_CMP_EQ, 1));
+	if (!err)
+		err = seccomp_rule_add(f, SCMP_ACT_ALLOW, SYS(setgid), 1,
+				       SCMP_A0(SCMP_CMP_EQ, sandbox_user.gid));
+	if (!err)
+		err = seccomp_rule_add(f, SCMP_ACT_ALLOW, SYS(setuid), 1,
+				       SCMP_A0(SCMP_CMP_EQ, sandbox_user.uid));
 	return err;
 }
 
@@ -313,6 +341,8 @@ static int sandbox_build(scmp_filter_ctx f, enum sandbox_kind kind)
 	for (int k = 0; k < SANDBOX_KINDS && !err; k++)
 		if (k == (int)kind || (p->inherits & (1u << k)))
 			err = sandbox_add_list(f, &sandbox_policy[k]);
+	if (!err)
+		err = sandbox_add_confine(f);
 #ifndef VMM_SANITIZE
 	/* Memory, but never executable: no code of the guest's or an attacker's runs here. */
 	if (!err)
@@ -374,6 +404,13 @@ static void sandbox_hook(enum sandbox_kind kind)
 		_exit(EXIT_FAILURE_VMM);
 	}
 	sandbox_self = kind;
+}
+
+void sandbox_allow_user(uid_t uid, gid_t gid)
+{
+	sandbox_user.uid = uid;
+	sandbox_user.gid = gid;
+	sandbox_user.set = 1;
 }
 
 void sandbox_init(int mode)

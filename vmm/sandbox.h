@@ -8,6 +8,8 @@
 #define VMM_SANDBOX_H
 
 #include "../base/sandbox.h"
+#include <sys/types.h>
+
 #include "cli.h"
 
 /*
@@ -17,5 +19,8 @@
  * logs it (SECCOMP_RET_LOG, in dmesg) and lets it through; SECCOMP_OFF: no filters.
  */
 void sandbox_init(int mode);
+/* Before sandbox_init: the ids --user drops to, which every filter then lets the threads
+ * set (vmm/confine.c). */
+void sandbox_allow_user(uid_t uid, gid_t gid);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <lz4.h>
@@ -22,6 +23,7 @@
 #include <zstd.h>
 
 #include "base/le.h"
+#include "vmm/confine.h"
 #include "vmm/kcache.h"
 #include "vmm/unpack.h"
 
@@ -312,6 +314,58 @@ static void test_cache(void **s)
 	free(img);
 }
 
+/*
+ * A --reboot=restart boot under Landlock (vmm/confine.c allows reading the cache's
+ * directory): the entry the first boot wrote is read again; a bzImage not in the cache
+ * still decompresses, its entry not written. In a child: confinement cannot be undone.
+ * The exit status is the first check that failed, 77 without Landlock.
+ */
+static int cache_confined_child(uint8_t *img, size_t len)
+{
+	char dir[4096];
+	const char *allowed[1] = {dir};
+	struct kcache_vmlinux v;
+	int abi;
+
+	if (kcache_get(img, len, &v) || !v.stored) /* the first boot: a miss, written */
+		return 1;
+	kcache_release(&v);
+	if (kcache_dir_path(dir, sizeof(dir)) || (abi = confine_landlock(allowed, 1)) < 0)
+		return 2;
+	if (!abi)
+		return 77;
+	if (kcache_get(img, len, &v) || !v.hit || memcmp(v.data, elf, ELF_LEN))
+		return 3;
+	kcache_release(&v);
+	img[0x300] ^= 1;
+	if (kcache_get(img, len, &v) || v.hit || v.stored || memcmp(v.data, elf, ELF_LEN))
+		return 4;
+	kcache_release(&v);
+	return 0;
+}
+
+static void test_cache_confined(void **s)
+{
+	size_t len;
+	uint8_t *img = make_bzimage(UNPACK_ZSTD, &len);
+	pid_t pid;
+	int st;
+
+	(void)s;
+	snprintf(cache_home, sizeof(cache_home), "/tmp/test_unpack.%d", getpid());
+	setenv("XDG_CACHE_HOME", cache_home, 1);
+	if (!(pid = fork()))
+		_exit(cache_confined_child(img, len));
+	free(img);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77) {
+		fprintf(stderr, "SKIP: test_cache_confined: this kernel has no Landlock\n");
+		skip();
+	}
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 /* No cache directory to be had: the vmlinux still comes out, uncached. */
 static void test_cache_none(void **s)
 {
@@ -342,7 +396,8 @@ int main(void)
 	    cmocka_unit_test(test_lzma),	 cmocka_unit_test(test_lzma_dict),
 	    cmocka_unit_test(test_zstd),	 cmocka_unit_test(test_gzip),
 	    cmocka_unit_test(test_find_hostile), cmocka_unit_test(test_unsupported),
-	    cmocka_unit_test(test_cache),	 cmocka_unit_test(test_cache_none),
+	    cmocka_unit_test(test_cache),	 cmocka_unit_test(test_cache_confined),
+	    cmocka_unit_test(test_cache_none),
 	};
 	int r;
 
