@@ -317,6 +317,10 @@ static int sandbox_add_confine(scmp_filter_ctx f)
 	int err = seccomp_rule_add(f, SCMP_ACT_ALLOW, SYS(prctl), 1,
 				   SCMP_A0(SCMP_CMP_EQ, PR_SET_NO_NEW_PRIVS));
 
+	/* and a thread names itself (pthread_setname_np on itself: ps, top, gdb's threads) */
+	if (!err)
+		err = seccomp_rule_add(f, SCMP_ACT_ALLOW, SYS(prctl), 1,
+				       SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
 	if (!err)
 		err = seccomp_rule_add(f, SCMP_ACT_ALLOW, SYS(landlock_restrict_self), 0);
 	if (err || !sandbox_user.set)
