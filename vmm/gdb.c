@@ -130,7 +130,10 @@ void gdb_vcpu_debug(struct gdb *g, struct vcpu *v)
 		g->event[v->id] = v->run->debug.arch;
 		if (g->event_vcpu < 0)
 			g->event_vcpu = v->id;
-		atomic_store(&g->hold, 1); /* this vCPU parks at once, the others when kicked */
+		/* this vCPU parks at once, the others when kicked: a stepping vCPU is exempt
+		 * from the hold no more, or it would step on until the stub stops it */
+		g->step_vcpu = -1;
+		atomic_store(&g->hold, 1);
 	}
 	pthread_mutex_unlock(&g->lock);
 	if (write(g->wake_fd, &one, sizeof(one)) < 0)

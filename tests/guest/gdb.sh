@@ -6,8 +6,8 @@
 # is the idle guest: detach and a dropped connection while it sleeps, and the threads' names.
 # usage: gdb.sh VMM GDBGUEST32 GDBGUEST64 TESTGUEST
 # What kvm_pvm cannot do (its instruction emulator runs the guest's CPL0 code: it sees no data
-# breakpoints, loses single-step traps, fails on int3) is skipped here by name and run in the
-# nested test host by tests/linux/13-gdb.sh.
+# breakpoints and fails on int3) is skipped here by name (docs/gdb.md: the test host cannot
+# either). Single steps run here and, on (nested) SVM, in tests/linux-gdb/.
 set -u
 VMM=$1
 G32=$2
@@ -270,11 +270,29 @@ t_watch() {
 	ghas 'Hardware watchpoint 1: gdb_counter' && ghas 'Old value = 0' &&
 		ghas 'New value = 4726' && ghas 'gdb_add (a=4660, b=66)' && [ "$VST" = 1 ]
 }
+# 400 single steps from the entry, each one instruction on (gdb-step.py), then to the end
+t_step_walk() {
+	vmm_gdb "$1" || return 1
+	gdb_run "$1" "source $(dirname "$0")/gdb-step.py" 'set var gdb_verdict = 0' continue
+	vmm_status
+	grep '^STEP-BAD' "$T/gdb" | head -5 | sed 's/^/# /' >>"$T/err"
+	ghas '^STEPS 400 BAD 0$' && ghas 'exited with code 01' && [ "$VST" = 1 ]
+}
+# next: a line at a time, made of single steps (line 23 to 25 of gdbguest.c)
+t_next() {
+	vmm_gdb "$G64" || return 1
+	gdb_run "$G64" 'hbreak gdb_add' continue next 'p sum' next 'p gdb_counter' \
+		'set var gdb_verdict = 0' delete continue
+	vmm_status
+	ghas '^\$1 = 4726$' && ghas '^\$2 = 4726$' && ghas 'exited with code 01' && [ "$VST" = 1 ]
+}
+gcheck "stepi x3 from a breakpoint: three instructions of gdb_add" t_stepi
+gcheck "ELF32: 400 stepi from the entry, each one instruction on" t_step_walk "$G32"
+gcheck "ELF64: 400 stepi from the entry, each one instruction on" t_step_walk "$G64"
+gcheck "next twice from gdb_add's breakpoint: sum, then gdb_counter, 4726" t_next
 if on_kvm_pvm; then
-	n=$((n + 1)); echo "ok $n - stepi # SKIP kvm_pvm loses single-step traps (one in three steps runs on to the next exit); tests/linux/13-gdb.sh"
-	n=$((n + 1)); echo "ok $n - hardware watchpoint # SKIP kvm_pvm's emulator checks no data breakpoints; tests/linux/13-gdb.sh"
+	n=$((n + 1)); echo "ok $n - hardware watchpoint # SKIP kvm_pvm's emulator checks no data breakpoints (docs/gdb.md)"
 else
-	gcheck "stepi x3 from a breakpoint: three instructions of gdb_add" t_stepi
 	gcheck "hardware watchpoint on gdb_counter: old 0, new 4726, in gdb_add" t_watch
 fi
 finish
