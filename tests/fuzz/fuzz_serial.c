@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (fuzz_guest_init(&g, data, size, 4096, 0))
 		return 0;
-	uart = serial_create(-1, fuzz_guest_set_irq, &g);
+	uart = serial_create(-1, "ttyS0-out", fuzz_guest_set_irq, &g);
 	fuzz_check(uart != NULL);
 	fuzz_check(!bus_register(&g.bus, BUS_PIO, COM1, 8, serial_io, uart, "ttyS0"));
 	fuzz_guest_run(&g, &d);
