@@ -2,8 +2,11 @@
 /*
  * What comes from the user's files, into guest RAM: the kernel (bzImage, PVH ELF or
  * multiboot, by content), the initrd or the multiboot modules, and the command line. Each
- * file is mapped read-only, checked by its loader and unmapped again; every problem is one
- * line naming the file, and -EINVAL (the user's to fix).
+ * file is mapped read-only, checked by its loader, copied into RAM and unmapped again;
+ * every problem is one line naming the file, and -EINVAL (the user's to fix). Copied, not
+ * mapped into the guest: a user's file may be rewritten or truncated while the guest runs,
+ * which would change the guest's memory or kill the VMM with SIGBUS (base/mem.c). Only a
+ * kernel-cache hit, a file of our own that is never rewritten in place, is mapped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -220,7 +223,9 @@ static int vm_load_unpacked(struct vm *vm, const struct file_map *f, struct kern
 					   : strerror(-err));
 		return 0;
 	}
-	err = loader_load_elf(&vm->mem, v.data, v.len, k);
+	/* a cache hit's segments are mapped from the entry (mem.c says why only its file) */
+	err = loader_load_elf_file(&vm->mem, v.data, v.len,
+				   v.fd >= 0 ? &(struct mem_file){v.fd, v.file_off} : NULL, k);
 	if (err || k->kind != KERNEL_PVH) {
 		if (cfg->stats)
 			log_msg("kernel: the vmlinux in %s has no PVH entry (%s): booting the "
