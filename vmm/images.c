@@ -206,7 +206,7 @@ static void vm_log_kernel_error(const struct vmm_config *cfg, const struct kerne
  * decompressed-kernel cache: the guest's own decompressor, run under nested
  * virtualisation, is the slowest part of a boot (issue 11). 1 if the vmlinux is loaded; 0
  * if the bzImage is to boot as it is (--boot-protocol linux, not compressed in a way we
- * undo, no PVH entry), with the reason under --stats.
+ * undo, no PVH entry), with the reason under --stats; -ENOMEM if RAM was lost.
  */
 static int vm_load_unpacked(struct vm *vm, const struct file_map *f, struct kernel_image *k)
 {
@@ -226,6 +226,12 @@ static int vm_load_unpacked(struct vm *vm, const struct file_map *f, struct kern
 	/* a cache hit's segments are mapped from the entry (mem.c says why only its file) */
 	err = loader_load_elf_file(&vm->mem, v.data, v.len,
 				   v.fd >= 0 ? &(struct mem_file){v.fd, v.file_off} : NULL, k);
+	if (err == -ENOMEM) { /* a mapping failed and took RAM with it: nothing can load there */
+		log_msg("--kernel %s: guest RAM lost under a failed mapping of %s", cfg->kernel,
+			v.path);
+		kcache_release(&v);
+		return err;
+	}
 	if (err || k->kind != KERNEL_PVH) {
 		if (cfg->stats)
 			log_msg("kernel: the vmlinux in %s has no PVH entry (%s): booting the "
@@ -258,7 +264,12 @@ int vm_load_images(struct vm *vm, struct kernel_image *k, struct boot_info *bi)
 		log_msg("--kernel %s: %s", cfg->kernel, file_strerror(err));
 		return -EINVAL;
 	}
-	err = vm_load_unpacked(vm, &f, k) ? 0 : loader_load_kernel(&vm->mem, f.data, f.len, k);
+	err = vm_load_unpacked(vm, &f, k);
+	if (err < 0) {
+		file_unmap(&f);
+		return err;
+	}
+	err = err ? 0 : loader_load_kernel(&vm->mem, f.data, f.len, k);
 	file_unmap(&f);
 	if (err) {
 		vm_log_kernel_error(cfg, k, err);

@@ -8,8 +8,8 @@
  * hash is in the header). A boot checks the file's identity instead: its inode, size and
  * modification time, recorded in the header when it was written (the time set by futimens
  * to the recorded value), and that it is ours and writable by no one else. Hashing it on
- * every boot would read all of it (50 MB for Debian's kernel, 20 ms, and that much more
- * VmHWM) for the sake of pages the guest may never touch, which mapping is there to avoid.
+ * every boot would read all of it (53 MB for Debian's kernel: 20-25 ms here, and that much
+ * more VmHWM) for the sake of pages the guest may never touch, which mapping is there to avoid.
  * What the identity check still catches: a truncated or extended entry (size), one
  * rewritten in place or copied over (mtime; the inode for one renamed over it), an entry
  * from an older format (magic). Crashes leave no half entry (fsync, then rename). What it
