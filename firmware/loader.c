@@ -153,12 +153,19 @@ int loader_seg_check(const struct guest_mem *gm, size_t len, const struct elf_se
 	return 0;
 }
 
-void loader_seg_copy(const struct guest_mem *gm, const uint8_t *img, const struct elf_seg *s)
+int loader_seg_copy(const struct guest_mem *gm, const uint8_t *img, const struct mem_file *file,
+		    const struct elf_seg *s)
 {
 	uint8_t *dst = guest_mem_ptr(gm, s->paddr, s->memsz);
+	struct mem_file at;
+	int err;
 
-	memcpy(dst, img + s->offset, s->filesz);
+	if (file) /* the segment's bytes sit s->offset into the file's image */
+		at = (struct mem_file){file->fd, file->off + s->offset};
+	if ((err = guest_mem_place(gm, s->paddr, img + s->offset, s->filesz, file ? &at : NULL)))
+		return err;
 	memset(dst + s->filesz, 0, s->memsz - s->filesz);
+	return 0;
 }
 
 int loader_seg_check_low(const struct guest_mem *gm, size_t len, const struct elf_seg *s)
@@ -171,7 +178,7 @@ int loader_seg_check_low(const struct guest_mem *gm, size_t len, const struct el
 void loader_seg_load(const struct guest_mem *gm, const uint8_t *img, const struct elf_seg *s,
 		     struct kernel_image *k)
 {
-	loader_seg_copy(gm, img, s);
+	(void)loader_seg_copy(gm, img, NULL, s); /* checked, copied: it cannot fail */
 	if (s->paddr + s->memsz > k->load_end)
 		k->load_end = s->paddr + s->memsz;
 }
@@ -233,6 +240,12 @@ int loader_elf_load_low(const struct guest_mem *gm, const uint8_t *img, size_t l
 int loader_load_elf(const struct guest_mem *gm, const uint8_t *img, size_t len,
 		    struct kernel_image *k)
 {
+	return loader_load_elf_file(gm, img, len, NULL, k);
+}
+
+int loader_load_elf_file(const struct guest_mem *gm, const uint8_t *img, size_t len,
+			 const struct mem_file *file, struct kernel_image *k)
+{
 	int loaded = 0, seen = 0, entry_ok = 0, err;
 	struct elf_file f;
 	struct elf_seg s;
@@ -257,7 +270,8 @@ int loader_load_elf(const struct guest_mem *gm, const uint8_t *img, size_t len,
 			continue;
 		if ((err = loader_seg_check(gm, len, &s)))
 			return err;
-		loader_seg_copy(gm, img, &s);
+		if ((err = loader_seg_copy(gm, img, file, &s)))
+			return err;
 		if (s.paddr + s.memsz > k->load_end)
 			k->load_end = s.paddr + s.memsz;
 		entry_ok |= elf_seg_has_code(&s, k->entry);

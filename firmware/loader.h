@@ -56,6 +56,13 @@ uint64_t loader_bzimage_setup(const uint8_t *img, size_t len);
 int loader_load_elf(const struct guest_mem *gm, const uint8_t *img, size_t len,
 		    struct kernel_image *k);
 /*
+ * loader_load_elf of an image that is file->fd's bytes from file->off: the segments' whole
+ * pages are mapped from the file (guest_mem_place, whose comment says which files may be).
+ * Also -ENOMEM: a mapping failed and RAM could not be restored under it.
+ */
+int loader_load_elf_file(const struct guest_mem *gm, const uint8_t *img, size_t len,
+			 const struct mem_file *file, struct kernel_image *k);
+/*
  * An ELFCLASS64 EM_X86_64 ET_EXEC file, loaded as loader_elf_load_low does (below 4 GiB, where
  * the boot page tables identity-map), entered at e_entry in long mode (vcpu_set_boot_regs).
  * -ENOEXEC for any other kind of file.
@@ -96,8 +103,12 @@ int loader_elf_phdr(const uint8_t *img, size_t len, const struct elf_file *f, in
  * in RAM above the boot structures below 1 MiB (-EFBIG).
  */
 int loader_seg_check(const struct guest_mem *gm, size_t len, const struct elf_seg *s);
-/* Copy a checked segment into RAM and zero the rest of its memsz (the BSS). */
-void loader_seg_copy(const struct guest_mem *gm, const uint8_t *img, const struct elf_seg *s);
+/*
+ * Put a checked segment into RAM (guest_mem_place: copied, or with file mapped from it) and
+ * zero the rest of its memsz (the BSS). 0; with file, perhaps -ENOMEM.
+ */
+int loader_seg_copy(const struct guest_mem *gm, const uint8_t *img, const struct mem_file *file,
+		    const struct elf_seg *s);
 /* loader_seg_check, and every byte below 4 GiB: for entries that run on 32-bit addresses. */
 int loader_seg_check_low(const struct guest_mem *gm, size_t len, const struct elf_seg *s);
 /* loader_seg_copy, and k->load_end raised past the segment. */

@@ -2,11 +2,14 @@
 /*
  * What comes from the user's files, into guest RAM: the kernel (bzImage, PVH ELF or
  * multiboot, by content), the initrd or the multiboot modules, and the command line. Each
- * file is mapped read-only, checked by its loader and unmapped again; every problem is one
- * line naming the file, and -EINVAL (the user's to fix). The files stay open for the next
- * boot (--reboot=restart), which reads them again through the same descriptors: it runs
- * under the main thread's seccomp filter, which has no open (vmm/sandbox.c). So a reboot
- * boots the files the run started with, as QEMU's reset does.
+ * file is mapped read-only, checked by its loader, copied into RAM and unmapped again;
+ * every problem is one line naming the file, and -EINVAL (the user's to fix). Copied, not
+ * mapped into the guest: a user's file may be rewritten or truncated while the guest runs,
+ * which would change the guest's memory or kill the VMM with SIGBUS (base/mem.c). Only a
+ * kernel-cache hit, a file of our own that is never rewritten in place, is mapped. The
+ * files stay open for the next boot (--reboot=restart), which reads them again through the
+ * same descriptors: it runs under the main thread's seccomp filter, which has no open
+ * (vmm/sandbox.c). So a reboot boots the files the run started with, as QEMU's reset does.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -238,7 +241,7 @@ static void vm_vmlinux_done(struct vm *vm, struct kcache_vmlinux *v)
  * decompressed-kernel cache: the guest's own decompressor, run under nested
  * virtualisation, is the slowest part of a boot (issue 11). 1 if the vmlinux is loaded; 0
  * if the bzImage is to boot as it is (--boot-protocol linux, not compressed in a way we
- * undo, no PVH entry), with the reason under --stats.
+ * undo, no PVH entry), with the reason under --stats; -ENOMEM if RAM was lost.
  */
 static int vm_load_unpacked(struct vm *vm, const struct file_map *f, struct kernel_image *k)
 {
@@ -263,7 +266,16 @@ static int vm_load_unpacked(struct vm *vm, const struct file_map *f, struct kern
 					   : strerror(-err));
 		return 0;
 	}
-	err = loader_load_elf(&vm->mem, v.data, v.len, k);
+	/* a cache hit's segments are mapped from the entry (mem.c says why only its file) */
+	err = loader_load_elf_file(&vm->mem, v.data, v.len,
+				   v.fd >= 0 ? &(struct mem_file){v.fd, v.file_off} : NULL, k);
+	if (err == -ENOMEM) { /* a mapping failed and took RAM with it: nothing can load there */
+		log_msg("--kernel %s: guest RAM lost under a failed mapping of %s", cfg->kernel,
+			v.path);
+		if (vm->vmlinux_state != VMLINUX_HELD) /* a held one: vm_images_close's */
+			kcache_release(&v);
+		return err;
+	}
 	if (err || k->kind != KERNEL_PVH) {
 		if (cfg->stats)
 			log_msg("kernel: the vmlinux in %s has no PVH entry (%s): booting the "
@@ -299,7 +311,12 @@ int vm_load_images(struct vm *vm, struct kernel_image *k, struct boot_info *bi)
 		log_msg("--kernel %s: %s", cfg->kernel, file_strerror(err));
 		return -EINVAL;
 	}
-	err = vm_load_unpacked(vm, &f, k) ? 0 : loader_load_kernel(&vm->mem, f.data, f.len, k);
+	err = vm_load_unpacked(vm, &f, k);
+	if (err < 0) {
+		file_unmap(&f);
+		return err;
+	}
+	err = err ? 0 : loader_load_kernel(&vm->mem, f.data, f.len, k);
 	file_unmap(&f);
 	if (err) {
 		vm_log_kernel_error(cfg, k, err);

@@ -1,7 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The decompressed-kernel cache (kcache.h). An entry is a 4 KiB header and the vmlinux
- * after it, page-aligned so that the ELF can be mapped straight from the file.
+ * after it, page-aligned so that the ELF's segments are mapped straight from the file into
+ * guest RAM (guest_mem_place).
+ *
+ * How an entry is verified. The whole vmlinux is hashed once, when the entry is made (the
+ * hash is in the header). A boot checks the file's identity instead: its inode, size and
+ * modification time, recorded in the header when it was written (the time set by futimens
+ * to the recorded value), and that it is ours and writable by no one else. Hashing it on
+ * every boot would read all of it (53 MB for Debian's kernel: 20-25 ms here, and that much
+ * more VmHWM) for the sake of pages the guest may never touch, which mapping is there to avoid.
+ * What the identity check still catches: a truncated or extended entry (size), one
+ * rewritten in place or copied over (mtime; the inode for one renamed over it), an entry
+ * from an older format (magic). Crashes leave no half entry (fsync, then rename). What it
+ * no longer catches: bytes changed with the mtime put back, which needs a deliberate act
+ * of our own user (who could as well rewrite the hash: XXH3 is no signature), and media
+ * corruption the file system does not report; both would need the full read on every boot.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,14 +31,16 @@
 #include "../base/log.h"
 #include "kcache.h"
 
-#define KCACHE_MAGIC   "VMMKC\0\0\1" /* the last byte is the format's version */
+#define KCACHE_MAGIC   "VMMKC\0\0\2" /* the last byte is the format's version */
 #define KCACHE_HDR_LEN 4096
 
 struct kcache_hdr {
 	char magic[8];
 	uint64_t elf_len;
 	XXH128_canonical_t key;	     /* the bzImage's hash: also the file's name */
-	XXH128_canonical_t elf_hash; /* the vmlinux's */
+	XXH128_canonical_t elf_hash; /* the vmlinux's, made when the entry was */
+	uint64_t ino;		     /* the file's identity when written: kcache_same_file */
+	int64_t mtime_sec, mtime_nsec;
 	uint8_t format;
 };
 
@@ -67,43 +83,48 @@ static int kcache_dir(char *dir, size_t n)
 	return 0;
 }
 
-/* A cache entry that matches key in every respect, mapped; -ENOENT if it does not. */
+/*
+ * The entry's file is the one that was written (the comment at the top), and only we may
+ * change it: mapped into a guest, a file changed under it would change the guest (mem.c).
+ */
+static int kcache_same_file(const struct stat *st, const struct kcache_hdr *h)
+{
+	return st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH)) &&
+	       S_ISREG(st->st_mode) && st->st_ino == h->ino && st->st_mtim.tv_sec == h->mtime_sec &&
+	       st->st_mtim.tv_nsec == h->mtime_nsec &&
+	       h->elf_len == (uint64_t)st->st_size - KCACHE_HDR_LEN;
+}
+
+/* A cache entry that matches key in every respect, mapped, its fd kept; -ENOENT if not. */
 static int kcache_read(const char *path, const XXH128_canonical_t *key, struct kcache_vmlinux *v)
 {
-	const struct kcache_hdr *h;
-	XXH128_canonical_t hash;
+	struct kcache_hdr h;
 	struct stat st;
-	uint8_t *p;
+	uint8_t *p = MAP_FAILED;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), ok;
 
 	if (fd < 0)
 		return -ENOENT;
-	if (fstat(fd, &st) || st.st_size <= KCACHE_HDR_LEN) {
+	ok = !fstat(fd, &st) && st.st_size > KCACHE_HDR_LEN &&
+	     pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
+	     !memcmp(h.magic, KCACHE_MAGIC, 8) && !memcmp(&h.key, key, sizeof(*key)) &&
+	     kcache_same_file(&st, &h);
+	if (ok)
+		p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED) {
+		if (!ok)
+			log_msg("kernel cache: %s does not match its header: rebuilding it", path);
 		close(fd);
 		return -ENOENT;
 	}
-	p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
-		return -ENOENT;
-	h = (const struct kcache_hdr *)p;
-	ok = !memcmp(h->magic, KCACHE_MAGIC, 8) && !memcmp(&h->key, key, sizeof(*key)) &&
-	     h->elf_len == (uint64_t)st.st_size - KCACHE_HDR_LEN;
-	if (ok) {
-		XXH128_canonicalFromHash(&hash, XXH3_128bits(p + KCACHE_HDR_LEN, h->elf_len));
-		ok = !memcmp(&hash, &h->elf_hash, sizeof(hash));
-	}
-	if (!ok) {
-		log_msg("kernel cache: %s does not match its header: rebuilding it", path);
-		munmap(p, st.st_size);
-		return -ENOENT;
-	}
 	*v = (struct kcache_vmlinux){.data = p + KCACHE_HDR_LEN,
-				     .len = h->elf_len,
-				     .format = h->format,
+				     .len = h.elf_len,
+				     .format = h.format,
 				     .hit = 1,
 				     .map = p,
-				     .map_len = st.st_size};
+				     .map_len = st.st_size,
+				     .fd = fd,
+				     .file_off = KCACHE_HDR_LEN};
 	return 0;
 }
 
@@ -124,8 +145,35 @@ static int kcache_write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
-/* Write the entry under a temporary name, flush it, then rename it into place. */
-static int kcache_write(const char *path, const struct kcache_hdr *h, const uint8_t *elf)
+/*
+ * Set fd's mtime to what the header records: the clock's, as the file system stores it
+ * (read back, so that a coarse timestamp still compares equal), the header then written
+ * with it, and the mtime set once more since that write moved it.
+ */
+static int kcache_stamp(int fd, struct kcache_hdr *h)
+{
+	struct timespec t[2];
+	struct stat st;
+
+	if (clock_gettime(CLOCK_REALTIME, &t[0]))
+		return -errno;
+	t[1] = t[0];
+	if (futimens(fd, t) || fstat(fd, &st))
+		return -errno;
+	h->ino = st.st_ino;
+	h->mtime_sec = st.st_mtim.tv_sec;
+	h->mtime_nsec = st.st_mtim.tv_nsec;
+	if (pwrite(fd, h, sizeof(*h), 0) != (ssize_t)sizeof(*h))
+		return -EIO;
+	t[0] = t[1] = st.st_mtim;
+	return futimens(fd, t) ? -errno : 0;
+}
+
+/*
+ * Write the entry under a temporary name (mkstemp: mode 0600), stamp it, flush it, then
+ * rename it into place.
+ */
+static int kcache_write(const char *path, struct kcache_hdr *h, const uint8_t *elf)
 {
 	static uint8_t page[KCACHE_HDR_LEN];
 	char tmp[4096 + 16];
@@ -136,10 +184,11 @@ static int kcache_write(const char *path, const struct kcache_hdr *h, const uint
 	if ((fd = mkstemp(tmp)) < 0)
 		return -errno;
 	memset(page, 0, sizeof(page));
-	memcpy(page, h, sizeof(*h));
-	err = kcache_write_all(fd, page, sizeof(page));
+	err = kcache_write_all(fd, page, sizeof(page)); /* the header last, with the stamp */
 	if (!err)
 		err = kcache_write_all(fd, elf, h->elf_len);
+	if (!err)
+		err = kcache_stamp(fd, h);
 	if (!err && fsync(fd))
 		err = -errno;
 	close(fd);
@@ -166,7 +215,8 @@ static int kcache_decompress(const struct unpack_payload *pl, struct kcache_vmli
 				     .len = pl->out_len,
 				     .format = pl->format,
 				     .map = out,
-				     .map_len = pl->out_len};
+				     .map_len = pl->out_len,
+				     .fd = -1};
 	return 0;
 }
 
@@ -179,6 +229,7 @@ int kcache_get(const uint8_t *img, size_t len, struct kcache_vmlinux *v)
 	int err = unpack_find(img, len, &pl);
 
 	memset(v, 0, sizeof(*v));
+	v->fd = -1;
 	if (err)
 		return err == -EINVAL ? -EINVAL : -ENOEXEC;
 	if (pl.format == UNPACK_NONE)
@@ -215,6 +266,9 @@ void kcache_release(struct kcache_vmlinux *v)
 {
 	if (v->map)
 		munmap(v->map, v->map_len);
+	if (v->fd >= 0)
+		close(v->fd);
+	v->fd = -1;
 	v->map = NULL;
 	v->data = NULL;
 }

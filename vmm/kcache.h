@@ -4,8 +4,10 @@
  * Entries live in $XDG_CACHE_HOME/vmm/ (else ~/.cache/vmm/), one file per bzImage content,
  * named by its XXH3-128 hash, so a second boot of the same kernel decompresses nothing. An
  * entry is written to a temporary file and renamed into place, so a crash leaves no half
- * entry under the real name; its header holds the vmlinux's length and hash, and an entry
- * that does not match them (truncated, corrupt) is rebuilt, never booted.
+ * entry under the real name; its header holds the vmlinux's length and hash (made once) and
+ * the file's inode and mtime, and an entry that does not match them (truncated, rewritten,
+ * replaced) or that anyone but us may write is rebuilt, never booted (kcache.c says why the
+ * hash is not checked on every boot).
  */
 #ifndef VMM_KCACHE_H
 #define VMM_KCACHE_H
@@ -24,7 +26,9 @@ struct kcache_vmlinux {
 	double ms;  /* the time the lookup (and decompression) took */
 	void *map;  /* what kcache_release unmaps */
 	size_t map_len;
-	char path[4096]; /* the entry's file ("" without a cache directory) */
+	int fd;		   /* on a hit: the entry, open, for mapping data into RAM; else -1 */
+	uint64_t file_off; /* data's offset in it */
+	char path[4096];   /* the entry's file ("" without a cache directory) */
 };
 
 /*

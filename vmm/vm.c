@@ -207,13 +207,17 @@ static void vm_destroy_vcpus(struct vm *vm)
 int vm_reboot(struct vm *vm)
 {
 	uint64_t n;
+	int err;
 
 	vm_destroy_vcpus(vm);
 	vm_devices_reset(vm); /* every vCPU stopped: nothing else touches the devices */
 	vm_devices_unplug(vm);
 	kvm_stats_close(&vm->kstats);
 	kvm_destroy_vm(&vm->kvm);
-	guest_mem_clear(&vm->mem);
+	if ((err = guest_mem_clear(&vm->mem))) {
+		log_msg("reboot: guest RAM cannot be cleared: %s", strerror(-err));
+		return err;
+	}
 	free(vm->cmdline);
 	vm->cmdline = NULL;
 	if (read(vm->end_fd, &n, sizeof(n)) < 0) /* the last run's end, seen */

@@ -73,6 +73,43 @@ t_restart_in_place() {
 }
 check "--reboot=restart keeps the --serial file and the image lock across boots" t_restart_in_place
 
+# The kernel cache's zero-copy path: a bzImage whose payload is the PVH test guest (gzip, the
+# size appended, as the kernel's build makes it) boots through its PVH entry; the first boot
+# decompresses and copies, the second maps the entry's pages into RAM (guest_mem_place), a
+# reboot maps them again over fresh memory. Each must see what a direct boot of the ELF sees.
+t_cache_mapped() (
+	local pid boots
+	export XDG_CACHE_HOME="$T/xdg"
+	python3 - "$GUEST" "$T/tg.bzimage" <<'PY' || return 1
+import gzip, struct, sys
+elf = open(sys.argv[1], 'rb').read()
+pl = gzip.compress(elf, mtime=0) + struct.pack('<I', len(elf))
+setup = bytearray(4 * 512)  # setup_sects 3, and the boot sector
+setup[0x1f1] = 3
+struct.pack_into('<H', setup, 0x1fe, 0xaa55)
+setup[0x202:0x206] = b'HdrS'
+struct.pack_into('<H', setup, 0x206, 0x20f)
+struct.pack_into('<II', setup, 0x248, 0x100, len(pl))  # payload_offset, payload_length
+open(sys.argv[2], 'wb').write(bytes(setup) + bytes(0x100) + pl)
+PY
+	run direct 0 --kernel "$GUEST" --cmdline action=hello && has GUEST-HELLO && cp "$T/out" "$T/direct" &&
+		run miss 0 --kernel "$T/tg.bzimage" --cmdline action=hello --stats &&
+		has "decompressed in" err && cmp -s "$T/out" "$T/direct" &&
+		run hit 0 --kernel "$T/tg.bzimage" --cmdline action=hello --stats &&
+		has "from the cache" err && cmp -s "$T/out" "$T/direct" || return 1
+	"$VMM" --kernel "$T/tg.bzimage" --cmdline action=reset --reboot=restart >"$T/out" 2>"$T/err" </dev/null &
+	pid=$!
+	for _ in $(seq 100); do
+		[ "$(grep -c GUEST-RESET "$T/out")" -ge 3 ] && break
+		sleep 0.1
+	done
+	boots=$(grep -c GUEST-RESET "$T/out")
+	kill -TERM $pid
+	wait $pid
+	[ "$boots" -ge 3 ]
+)
+check "kernel cache: a hit's pages mapped into RAM boot as a copy does, across reboots" t_cache_mapped
+
 # QEMU as the reference for its own conventions: the same guest under
 # qemu-system-x86_64 -accel kvm (its -kernel boots our PVH guest too). qrun NAME ARGS...:
 # stdout (serial) to $T/q.out, exit status in $T/q.st.

@@ -272,7 +272,18 @@ static void cache_get(const uint8_t *img, size_t len, int hit)
 	assert_int_equal(v.len, ELF_LEN);
 	assert_memory_equal(v.data, elf, ELF_LEN);
 	assert_int_equal(v.format, UNPACK_LZ4);
+	/* a hit can be mapped from its file: v.data is the file's bytes from v.file_off */
+	if (hit) {
+		uint8_t b[64];
+
+		assert_true(v.fd >= 0);
+		assert_int_equal(pread(v.fd, b, sizeof(b), (off_t)v.file_off), sizeof(b));
+		assert_memory_equal(b, elf, sizeof(b));
+	} else {
+		assert_int_equal(v.fd, -1);
+	}
 	kcache_release(&v);
+	assert_int_equal(v.fd, -1);
 }
 
 /* The cache: a miss writes the entry, a hit reads it, a damaged entry is rebuilt. */
@@ -298,6 +309,9 @@ static void test_cache(void **s)
 	fseek(f, 4096 + ELF_LEN / 2, SEEK_SET);
 	fputc(0x42, f);
 	fclose(f);
+	cache_get(img, len, 0);
+	cache_get(img, len, 1);
+	assert_int_equal(chmod(path, 0620), 0); /* others may write it: not to be mapped, rebuilt */
 	cache_get(img, len, 0);
 	cache_get(img, len, 1);
 	assert_int_equal(truncate(path, 4096 + ELF_LEN - 1), 0); /* truncated: rebuilt */
