@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS=(build-essential meson ninja-build pkg-config libfdt-dev libcmocka-dev
       acpica-tools device-tree-compiler clang libclang-rt-dev
       qemu-system-x86 busybox-static kmod cpio gzip lz4 e2fsprogs file binutils
-      liblz4-dev liblzma-dev libzstd-dev zlib1g-dev libxxhash-dev libseccomp-dev gdb)
+      liblz4-dev liblzma-dev libzstd-dev zlib1g-dev libxxhash-dev libseccomp-dev gdb dmsetup)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -25,6 +25,13 @@
  * the fsync of record i returned: the host kills the VMM at random and checks that every
  * acknowledged record survived.
  *
+ *   blkbench probe DEV               host I/O errors (issue 10): every PROBE_MS, write record i
+ *                                    O_DIRECT at the next 4 KiB block (fresh blocks, so a host
+ *                                    image on a full filesystem must allocate), fdatasync, read
+ *                                    it back; "GUEST-IO <i> w=<r> f=<r> r=<r>", each r "ok", an
+ *                                    errno name (EIO) or, for a read-back that differs, "BAD";
+ *                                    until killed
+ *
  * soak also prints "GUEST-BLK-SOAK-PROGRESS <secs> <rand> <writes> <syncs> <reads>" every 10 s.
  * When no request of any thread completes for STALL_SECS it prints "GUEST-BLK-STALL <secs>"
  * and has the kernel print every CPU's backtrace and the blocked tasks (sysrq l and w, at
@@ -443,6 +450,46 @@ static int records(const char *path, uint64_t max)
 	return 0;
 }
 
+#define PROBE_MS 200
+
+static const char *probe_result(int err)
+{
+	return err == 0 ? "ok" : err == EIO ? "EIO" : err == -1 ? "BAD" : strerrorname_np(err);
+}
+
+/* One record at block i: written, flushed, read back and compared. Never stops on an error. */
+static int probe(const char *dev)
+{
+	uint64_t size, i;
+	uint8_t *b, *want;
+	int fd = dev_open(dev, O_RDWR, &size);
+
+	if (fd < 0 || size < 16 * REC_SIZE || posix_memalign((void **)&b, REC_SIZE, 2 * REC_SIZE)) {
+		printf("GUEST-IO-ERROR open %s: %s\n", dev, strerror(errno));
+		return 1;
+	}
+	want = b + REC_SIZE;
+	for (i = 0;; i++) {
+		off_t off = (off_t)((i % (size / REC_SIZE)) * REC_SIZE);
+		int w = 0, f = 0, r = 0;
+
+		rec_make(want, i);
+		if (pwrite(fd, want, REC_SIZE, off) != REC_SIZE)
+			w = errno ? errno : EIO;
+		if (fdatasync(fd))
+			f = errno;
+		errno = 0;
+		if (pread(fd, b, REC_SIZE, off) != REC_SIZE)
+			r = errno ? errno : EIO;
+		else if (!w && memcmp(b, want, REC_SIZE))
+			r = -1; /* the write said ok, the disk holds something else */
+		printf("GUEST-IO %llu w=%s f=%s r=%s\n", (unsigned long long)i, probe_result(w),
+		       probe_result(f), probe_result(r));
+		fflush(stdout);
+		usleep(PROBE_MS * 1000);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[1], "seqwrite"))
@@ -462,9 +509,11 @@ int main(int argc, char **argv)
 		return soak(argv[2], strtod(argv[3], NULL));
 	if (argc >= 4 && !strcmp(argv[1], "records"))
 		return records(argv[2], strtoull(argv[3], NULL, 0));
+	if (argc >= 3 && !strcmp(argv[1], "probe"))
+		return probe(argv[2]);
 	fprintf(
 	    stderr,
 	    "usage: blkbench seqwrite|seqread DEV MIB | randread DEV SECS [QD] | soak DEV SECS | "
-	    "records FILE MAX\n");
+	    "records FILE MAX | probe DEV\n");
 	return 2;
 }

@@ -67,6 +67,9 @@
 #                   crash-consistency records to /mnt/records.dat (blkbench records: prints
 #                   "GUEST-REC-FOUND <n> <bad>", then "GUEST-REC-ACK <i>" per fsync'd record)
 #                   until there are recmax=N (default 1000000), then unmount and power off
+#   bench=ioerr     blkbench probe /dev/vda until killed: every 200 ms a 4 KiB record written
+#                   O_DIRECT, fdatasync'd and read back, "GUEST-IO <i> w=ok|EIO|... f=... r=..."
+#                   (tests/linux-blk/03-host-io-errors.sh swaps the host disk's dm table under it)
 #   bench=fwcfg     QEMU's fw_cfg as Linux's qemu_fw_cfg shows it in /sys/firmware/qemu_fw_cfg:
 #                   "GUEST-FWCFG-REV <rev>", "GUEST-FWCFG-FILE <name> <size> <key>" per file,
 #                   "GUEST-FWCFG-E820-RAW <hex bytes>" (by_name/etc/e820/raw), then the
@@ -360,6 +363,9 @@ blk)   # blkperf=SECS: seconds per random-read run (default 10)
     else
         echo "GUEST-BLK-NODEV"
     fi
+    finish ;;
+ioerr) # host I/O errors: the probe runs until the host ends the VMM
+    if [ -b /dev/vda ]; then blkbench probe /dev/vda; else echo "GUEST-BLK-NODEV"; fi
     finish ;;
 soak)  # blkperf=SECS: how long (issue 12's wedge under sustained I/O)
     echo "GUEST-TEXT $(awk '$3 == "_text" { print $1; exit }' /proc/kallsyms)"

@@ -105,6 +105,21 @@ livelock() {
         [ "$(grep -c 'kvm_inj_exception: #PF' "$OUT")" -ge 20 ]
 }
 
+# rss PID: "<rss> <own>" in kB: the process's resident set, and the part of it outside guest
+# RAM (mappings of 256 MiB or more: the VMM's own memory, which must stay flat under load
+# while the guest's pages come and go as the guest touches them)
+rss() {
+    awk '/^[0-9a-f]+-[0-9a-f]+ / { split($1, r, "-"); big = (("0x" r[2]) - ("0x" r[1])) >= 268435456 }
+         /^Rss:/ { all += $2; if (!big) own += $2 }
+         END { if (all) print all, own }' "/proc/$1/smaps" 2>/dev/null
+}
+# vmm_pid: our VMM's pid (the only vmm process while a round runs)
+vmm_pid() {
+    for _p in /proc/[0-9]*; do
+        [ "$(cat "$_p/comm" 2>/dev/null)" = vmm ] && { echo "${_p#/proc/}"; return; }
+    done
+}
+
 # soak_one WHO ROUND: one boot; prints "SOAK <who> round <r>: <verdict> ..." and records it
 soak_one() {
     who=$1; round=$2; OUT=/tmp/soak-$who-$round.out
@@ -117,9 +132,13 @@ soak_one() {
     trace_start
     (blk_vm "$who" /tmp/disk.img "$APPEND" "$@" </dev/null >"$OUT" 2>&1) &
     pid=$!
-    t=0; stalled=0; hung=0
+    t=0; stalled=0; hung=0; rss_warm=; rss_last=
     while kill -0 "$pid" 2>/dev/null; do
         sleep 2; t=$((t + 2))
+        if [ "$who" = ours ]; then   # after 20 s of load, and the last sample before the end
+            _r=$(rss "$(vmm_pid)")
+            [ -n "$_r" ] && { rss_last="$_r ${t}s"; [ "$t" -ge 20 ] && [ -z "$rss_warm" ] && rss_warm="$_r ${t}s"; }
+        fi
         if [ "$stalled" = 0 ] && grep -qE "$STALL_RE" "$OUT"; then
             stalled=$t; explain "$who" "$pid"
         elif [ "$stalled" != 0 ] && [ "$t" -ge $((stalled + 20)) ]; then
@@ -145,6 +164,11 @@ soak_one() {
     fi
     echo "$who $v" >>/tmp/verdicts
     echo "SOAK $who round $round: $v (exit $st, ${t}s) ${res:-no result}"
+    if [ -n "$rss_warm" ]; then
+        set -- $rss_warm $rss_last
+        echo "SOAK-RSS ours round $round: RSS $1 kB at $3, $4 kB at $6; outside guest RAM $2 kB, then $5 kB"
+        [ "$v" = ok ] && [ "$5" -gt $(($2 + $2 / 10 + 2048)) ] && rss_grew=$((rss_grew + 1))
+    fi
     if [ "$v" != ok ]; then
         echo "--- $who round $round: guest and VMM output ---"
         grep -vE '^GUEST-BLK-SOAK-PROGRESS' "$OUT" | sed "s/^/$who: /"
@@ -155,7 +179,7 @@ soak_one() {
 }
 
 : >/tmp/verdicts
-rounds_ok=0; owed=0
+rounds_ok=0; owed=0; rss_grew=0
 for r in $(seq "$ROUNDS"); do
     if [ "$OURS" = 1 ]; then
         soak_one ours "$r"
@@ -180,6 +204,7 @@ bad_ours=$(($(grep -c '^ours ' /tmp/verdicts) - $(count ours ok)))
 if [ "$STRICT" = 1 ]; then
     check "every round of ours completed ($rounds_ok of $ROUNDS)" [ "$rounds_ok" -eq "$ROUNDS" ]
     check "no run of ours stalled or hung with its disk owing the guest an answer" [ "$owed" -eq 0 ]
+    check "our VMM's own memory stayed flat under load (grew over 10% + 2 MiB in $rss_grew rounds)" [ "$rss_grew" -eq 0 ]
 else
     bad_qemu=$(($(grep -c '^qemu ' /tmp/verdicts) - $(count qemu ok)))
     check "ours failed no more often than QEMU ($bad_ours vs $bad_qemu)" [ "$bad_ours" -le "$bad_qemu" ]
