@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/uio.h>
 #include <cmocka.h>
 
 #include <linux/virtio_blk.h>
@@ -62,6 +63,60 @@ static void fake_set_irq(void *ctx, int level)
 
 	__atomic_add_fetch(&e->irq_calls, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&e->irq_level, level, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Host faults, injected. This binary is linked with --wrap=preadv64,--wrap=pwritev64
+ * (tests/meson.build), so the device's reads and writes of the image come here first and
+ * go on to the C library's unless a test arms a fault: SHORT moves at most SHORT_BYTES per
+ * call (odd, so a transfer stops mid-segment and mid-sector) and fails every third call
+ * with EINTR, as an image on NFS or FUSE, or a signal, may; ENOSPC writes SHORT_BYTES and
+ * then fails, as a file system filling up mid-request does.
+ */
+enum fault { FAULT_NONE, FAULT_SHORT, FAULT_ENOSPC };
+#define SHORT_BYTES 333
+static int fault;	   /* enum fault; read by the device's I/O thread */
+static unsigned int calls; /* preadv/pwritev calls while a fault was armed */
+
+ssize_t __real_preadv64(int fd, const struct iovec *iov, int n, off_t off);
+ssize_t __real_pwritev64(int fd, const struct iovec *iov, int n, off_t off);
+
+static ssize_t faulty_xfer(bool write, int fd, const struct iovec *iov, int n, off_t off)
+{
+	int f = __atomic_load_n(&fault, __ATOMIC_SEQ_CST);
+	unsigned int c;
+	struct iovec one;
+
+	if (f == FAULT_NONE)
+		return write ? __real_pwritev64(fd, iov, n, off) : __real_preadv64(fd, iov, n, off);
+	c = __atomic_add_fetch(&calls, 1, __ATOMIC_SEQ_CST);
+	if ((f == FAULT_SHORT && c % 3 == 0) || (f == FAULT_ENOSPC && c > 1)) {
+		errno = f == FAULT_SHORT ? EINTR : ENOSPC;
+		return -1;
+	}
+	while (n > 1 && !iov->iov_len) /* as the kernel does: empty segments move nothing */
+		iov++, n--;
+	one =
+	    (struct iovec){iov->iov_base, iov->iov_len < SHORT_BYTES ? iov->iov_len : SHORT_BYTES};
+	return write ? __real_pwritev64(fd, &one, 1, off) : __real_preadv64(fd, &one, 1, off);
+}
+
+ssize_t __wrap_preadv64(int fd, const struct iovec *iov, int n, off_t off);
+ssize_t __wrap_preadv64(int fd, const struct iovec *iov, int n, off_t off)
+{
+	return faulty_xfer(false, fd, iov, n, off);
+}
+
+ssize_t __wrap_pwritev64(int fd, const struct iovec *iov, int n, off_t off);
+ssize_t __wrap_pwritev64(int fd, const struct iovec *iov, int n, off_t off)
+{
+	return faulty_xfer(true, fd, iov, n, off);
+}
+
+static void fault_arm(int f)
+{
+	__atomic_store_n(&calls, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&fault, f, __ATOMIC_SEQ_CST);
 }
 
 /* --- the driver (tests/lib/vdrv.c) ----------------------------------------------------------- */
@@ -232,6 +287,17 @@ static void assert_file_pattern(struct env *e, uint64_t off, uint64_t len)
 	free(buf);
 }
 
+/* Guest RAM at gpa holds the image's bytes from off on, len of them. */
+static void assert_ram_pattern(struct env *e, uint64_t gpa, uint64_t off, uint64_t len)
+{
+	uint64_t i;
+
+	for (i = 0; i < len; i++)
+		if (e->d.ram[gpa + i] != pattern(off + i))
+			fail_msg("RAM at %#llx: %#x", (unsigned long long)(gpa + i),
+				 e->d.ram[gpa + i]);
+}
+
 static void assert_file_byte(struct env *e, uint64_t off, uint64_t len, uint8_t v)
 {
 	uint8_t *buf = malloc(len);
@@ -302,15 +368,13 @@ static void test_read(void **state)
 {
 	struct env *e = *state;
 	struct vdrv_seg d[2] = {{DATA_GPA, 1024, true}, {DATA2_GPA, 3072, true}};
-	uint32_t len, i;
+	uint32_t len;
 
 	linux_init(e);
 	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, 3, d, 2, &len), VIRTIO_BLK_S_OK);
 	assert_int_equal(len, 4096 + 1);
-	for (i = 0; i < 1024; i++)
-		assert_int_equal(e->d.ram[DATA_GPA + i], pattern(3 * 512 + i));
-	for (i = 0; i < 3072; i++)
-		assert_int_equal(e->d.ram[DATA2_GPA + i], pattern(3 * 512 + 1024 + i));
+	assert_ram_pattern(e, DATA_GPA, 3 * 512, 1024);
+	assert_ram_pattern(e, DATA2_GPA, 3 * 512 + 1024, 3072);
 	/* The interrupt followed the completion. */
 	assert_int_equal(__atomic_load_n(&e->irq_level, __ATOMIC_SEQ_CST), 1);
 	assert_int_equal(vdrv_rd(&e->d, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
@@ -560,6 +624,81 @@ static void test_beyond_capacity(void **state)
 	assert_int_equal(e->d.ram[DATA_GPA + 5], pattern(2047 * 512 + 5));
 }
 
+/*
+ * Short transfers are resumed where they stopped and EINTR is retried: a request that the
+ * host moved in 333-byte pieces, interrupted, completes OK with every byte in its place.
+ */
+static void test_short_transfers(void **state)
+{
+	struct env *e = *state;
+	struct vdrv_seg rd[3] = {
+	    {DATA_GPA, 1024, true}, {DATA2_GPA, 0, true}, {DATA2_GPA, 7168, true}};
+	struct vdrv_seg wr[2] = {{DATA_GPA + 100, 1000, false}, {DATA_GPA + 2000, 24, false}};
+	uint32_t len;
+
+	linux_init(e);
+	fault_arm(FAULT_SHORT);
+	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, 5, rd, 3, &len), VIRTIO_BLK_S_OK);
+	assert_int_equal(len, 8192 + 1);
+	assert_ram_pattern(e, DATA_GPA, 5 * 512, 1024);
+	assert_ram_pattern(e, DATA2_GPA, 5 * 512 + 1024, 7168);
+	/* 8192 bytes at 333 a call, and every third call interrupted */
+	assert_true(__atomic_load_n(&calls, __ATOMIC_SEQ_CST) >= 8192 / SHORT_BYTES * 3 / 2);
+	memset(e->d.ram + DATA_GPA + 100, 0x44, 1000);
+	memset(e->d.ram + DATA_GPA + 2000, 0x55, 24);
+	assert_int_equal(do_req(e, VIRTIO_BLK_T_OUT, 40, wr, 2, &len), VIRTIO_BLK_S_OK);
+	fault_arm(FAULT_NONE);
+	assert_file_pattern(e, 0, 40 * 512);
+	assert_file_byte(e, 40 * 512, 1000, 0x44);
+	assert_file_byte(e, 40 * 512 + 1000, 24, 0x55);
+	assert_file_pattern(e, 42 * 512, IMG_SIZE - 42 * 512);
+}
+
+/*
+ * A write the host took only part of before failing (the file system filled up) is an
+ * IOERR, never OK, and the device goes on serving once the fault is gone.
+ */
+static void test_partial_write_fails(void **state)
+{
+	struct env *e = *state;
+	struct vdrv_seg wr[1] = {{DATA_GPA, 4096, false}};
+	struct vdrv_seg rd[1] = {{DATA2_GPA, 4096, true}};
+
+	linux_init(e);
+	memset(e->d.ram + DATA_GPA, 0x66, 4096);
+	fault_arm(FAULT_ENOSPC);
+	assert_int_equal(do_req(e, VIRTIO_BLK_T_OUT, 64, wr, 1, NULL), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(__atomic_load_n(&calls, __ATOMIC_SEQ_CST), 2);
+	fault_arm(FAULT_NONE);
+	assert_file_byte(e, 64 * 512, SHORT_BYTES, 0x66); /* what the host did take */
+	assert_int_equal(do_req(e, VIRTIO_BLK_T_OUT, 64, wr, 1, NULL), VIRTIO_BLK_S_OK);
+	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, 64, rd, 1, NULL), VIRTIO_BLK_S_OK);
+	assert_memory_equal(e->d.ram + DATA2_GPA, e->d.ram + DATA_GPA, 4096);
+}
+
+/*
+ * A real short read: the image shrinks under a running guest (someone truncated it). A
+ * read across the new end gets part of its bytes and then end-of-file: IOERR, not OK with
+ * stale bytes; a read wholly past it too; what is still there reads as before.
+ */
+static void test_image_shrinks(void **state)
+{
+	struct env *e = *state;
+	struct vdrv_seg d[1] = {{DATA_GPA, 4096, true}};
+	uint32_t len;
+
+	linux_init(e);
+	assert_int_equal(ftruncate(e->fd, IMG_SIZE / 2), 0);
+	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, IMG_SIZE / 2 / 512 - 2, d, 1, &len),
+			 VIRTIO_BLK_S_IOERR);
+	assert_int_equal(len, 1);
+	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, IMG_SIZE / 2 / 512 + 8, d, 1, NULL),
+			 VIRTIO_BLK_S_IOERR);
+	assert_int_equal(do_req(e, VIRTIO_BLK_T_IN, IMG_SIZE / 2 / 512 - 8, d, 1, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_int_equal(e->d.ram[DATA_GPA + 4095], pattern(IMG_SIZE / 2 - 1));
+}
+
 static void test_unsupported(void **state)
 {
 	struct env *e = *state;
@@ -726,6 +865,10 @@ int main(void)
 	    T_RO(test_read_only),
 	    T(test_direct),
 	    T(test_beyond_capacity),
+	    T(test_short_transfers),
+	    T_EV(test_short_transfers),
+	    T(test_partial_write_fails),
+	    T(test_image_shrinks),
 	    T(test_unsupported),
 	    T(test_malformed_chain),
 	    T(test_no_status_byte),
