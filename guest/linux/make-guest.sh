@@ -56,7 +56,10 @@
 #                   kernel, so its /proc/kallsyms names a stuck guest RIP), then blkbench soak on /dev/vda for blkperf=SECS: 8 threads of 4 KiB random reads,
 #                   1 MiB sequential writes (fdatasync every 16) and 1 MiB sequential reads at
 #                   once, progress every 10 s, "GUEST-BLK-STALL" plus every CPU's backtrace
-#                   (sysrq l, w) if no request completes for 20 s; "GUEST-BLK-SOAK ... rc=<n>"
+#                   (sysrq l, w) if no request completes for 20 s; "GUEST-BLK-SOAK ... rc=<n>".
+#                   With a second disk, a second blkbench soak on /dev/vdb at the same time
+#                   (its lines say GUEST-BLK-SOAK-VDB), and all along a third process
+#                   writes console lines ("GUEST-SOAK-CONSOLE <n> ...", 10 a second)
 #   bench=ext4      mount /dev/vda (ext4, ro), print "GUEST-EXT4-OK <sha256 of numbers.txt>"
 #   bench=disks     "GUEST-DISK vdX sectors=N ro=0|1 serial=ID" for every virtio disk
 #   bench=ext4write write /mnt/written.txt on /dev/vda, sync: "GUEST-EXT4-WRITTEN <sha256>"
@@ -70,6 +73,9 @@
 #   bench=ioerr     blkbench probe /dev/vda until killed: every 200 ms a 4 KiB record written
 #                   O_DIRECT, fdatasync'd and read back, "GUEST-IO <i> w=ok|EIO|... f=... r=..."
 #                   (tests/linux-blk/03-host-io-errors.sh swaps the host disk's dm table under it)
+#   bench=ext4err   mount /dev/vda (ext4, rw) and until killed, every 200 ms, write a new
+#                   record file with fsync (busybox dd conv=fsync): "GUEST-EXT4IO N rc=R" (R: dd's
+#                   status, non-zero when the file system reported an error)
 #   bench=fwcfg     QEMU's fw_cfg as Linux's qemu_fw_cfg shows it in /sys/firmware/qemu_fw_cfg:
 #                   "GUEST-FWCFG-REV <rev>", "GUEST-FWCFG-FILE <name> <size> <key>" per file,
 #                   "GUEST-FWCFG-E820-RAW <hex bytes>" (by_name/etc/e820/raw), then the
@@ -367,9 +373,33 @@ blk)   # blkperf=SECS: seconds per random-read run (default 10)
 ioerr) # host I/O errors: the probe runs until the host ends the VMM
     if [ -b /dev/vda ]; then blkbench probe /dev/vda; else echo "GUEST-BLK-NODEV"; fi
     finish ;;
+ext4err) # host I/O errors under a file system: the host breaks the disk while records land
+    if mount -t ext4 /dev/vda /mnt; then
+        i=0
+        while :; do
+            i=$((i + 1))
+            echo "record $i" | dd of=/mnt/rec.$((i % 32)) conv=fsync 2>/dev/null
+            echo "GUEST-EXT4IO $i rc=$?"
+            sleep 0.2
+        done
+    else
+        echo "GUEST-EXT4-FAIL"
+    fi
+    finish ;;
 soak)  # blkperf=SECS: how long (issue 12's wedge under sustained I/O)
     echo "GUEST-TEXT $(awk '$3 == "_text" { print $1; exit }' /proc/kallsyms)"
+    vdb=
+    if [ -b /dev/vdb ]; then
+        blkbench soak /dev/vdb "$blkperf" VDB &
+        vdb=$!
+        # console output all along, as a chatty guest makes: 10 lines of 64 bytes a second
+        ( n=0; while :; do n=$((n + 1))
+              echo "GUEST-SOAK-CONSOLE $n the serial line carries this while both disks are busy"
+              sleep 0.1; done ) &
+        chat=$!
+    fi
     if [ -b /dev/vda ]; then blkbench soak /dev/vda "$blkperf"; else echo "GUEST-BLK-NODEV"; fi
+    [ -n "$vdb" ] && { wait "$vdb"; kill "$chat"; }
     finish ;;
 ext4)
     if mount -t ext4 -o ro /dev/vda /mnt; then

@@ -1,4 +1,4 @@
-# testhost-timeout: 600
+# testhost-timeout: 900
 # Host I/O errors (issue 10): a real faulty block device under a running guest. The disk is a
 # device-mapper device over a brd RAM disk, its table swapped while the VMM has it open:
 # linear (healthy), error (every I/O fails: EIO), linear again, flakey (up 2 s, down 2 s),
@@ -10,11 +10,13 @@
 # end on SIGTERM. With cache=none the write itself fails; through the host's page cache the
 # error comes with the flush (fdatasync) that writes it back, which is when the guest learns
 # of it. Then ENOSPC: the image a sparse file on a full tmpfs (the write that allocates
-# fails), and served again once space is freed.
+# fails), and served again once space is freed. Last, the same error table under the guest's
+# ext4 file system (bench=ext4err: records written with fsync): ext4 must report it in the
+# guest (its warning, a journal abort) and the write that hit it must fail in the guest.
 . /t/lib.sh; . /t/helpers.inc
 V=$G/vmlinuz
 export DM_DISABLE_UDEV=1 # no udev here: libdevmapper makes /dev/mapper's nodes itself
-MIB=16
+MIB=64 # disk.ext4's size, as 02-crash-consistency makes /dev/ram0
 # loaded once per test-host boot: 02-crash-consistency may have made /dev/ram0 already
 loaded() { grep -q "^$1 " /proc/modules; }
 loaded brd || insmod /mods/brd.ko rd_nr=1 rd_size=$((MIB * 1024)) || { fail "insmod brd"; finish; }
@@ -71,6 +73,24 @@ run_dm() {
 }
 run_dm ",cache=none" '^GUEST-IO [0-9]+ w=EIO'
 run_dm "" '^GUEST-IO [0-9]+ w=[A-Z]+|^GUEST-IO [0-9]+ w=ok f=EIO'
+
+echo "== ext4 on the disk, then the error table under it"
+swap "$LINEAR"
+dd if="$G/disk.ext4" of=$D bs=1M conv=fsync 2>/dev/null || fail "copy disk.ext4 to $D"
+vmm_bg /tmp/p '^GUEST-EXT4IO [0-9]+ rc=0' 120 --kernel "$V" --initrd "$G/initramfs.cpio.gz" \
+    --disk "$D" --cmdline "console=ttyS0 bench=ext4err" || fail "ext4: the records ran"
+if kill -0 "$pid" 2>/dev/null; then
+    n=$(lines); swap "0 $S error"
+    check "ext4: dm error: ext4 in the guest reports it" after "$n" \
+        'EXT4-fs (warning|error) \(device vda\)|Aborting journal on device vda' 60
+    check "ext4: dm error: the guest's fsync'd write fails" after "$n" '^GUEST-EXT4IO [0-9]+ rc=[1-9]' 60
+    swap "$LINEAR"
+    check "ext4: the VMM lived through it" kill -0 "$pid"
+    kill -TERM "$pid"; wait "$pid"; _st=$?
+    expect_eq "$_st" 143 "ext4: SIGTERM ends the VMM (status)"
+    grep -E 'EXT4-fs|Aborting journal|I/O error' /tmp/p | tr -d '\r' | sed 's/^\[ *[0-9.]*\] //' |
+        sed -E 's/(^|[^A-Za-z0-9])[0-9]+/\1N/g' | sort | uniq -c | sed 's/^/ext4: guest kernel: /'
+fi
 dm remove vmmdisk
 
 echo "== ENOSPC: a sparse image on a full tmpfs"
