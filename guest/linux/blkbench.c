@@ -11,7 +11,8 @@
  *   blkbench soak DEV SECS           for SECS seconds at once: 8 threads of 4 KiB random reads,
  *                                    one of 1 MiB sequential writes over the upper half with an
  *                                    fdatasync every 16, one of 1 MiB sequential reads; the load
- *                                    that wedged guests in the test host (issue 12)
+ *                                    that wedged guests in the test host (issue 12); with a
+ *                                    NAME its result and progress lines say SOAK-NAME
  *
  * Prints one line, "GUEST-BLK-<MODE> <ops> <bytes> <secs> <MB/s> <IOPS> rc=<0|errno>", that
  * the benchmark scripts parse (MODE is SEQWRITE, SEQREAD, RANDREAD-QD<n> or SOAK).
@@ -305,7 +306,7 @@ static uint64_t soak_total(struct soak_worker *w, int n, enum soak_kind kind, in
 	return t;
 }
 
-static int soak(const char *dev, double secs)
+static int soak(const char *dev, double secs, const char *tag)
 {
 	struct soak_worker w[SOAK_RAND + 2];
 	int n = SOAK_RAND + 2, fd, err = 0, stalled = 0;
@@ -353,7 +354,7 @@ static int soak(const char *dev, double secs)
 		}
 		if (t - t_print >= 10) {
 			t_print = t;
-			printf("GUEST-BLK-SOAK-PROGRESS %.0f %llu %llu %llu %llu\n", t - t0,
+			printf("GUEST-BLK-%s-PROGRESS %.0f %llu %llu %llu %llu\n", tag, t - t0,
 			       (unsigned long long)soak_total(w, n, SOAK_RANDOM, 0),
 			       (unsigned long long)soak_total(w, n, SOAK_WRITE, 0),
 			       (unsigned long long)soak_total(w, n, SOAK_WRITE, 1),
@@ -374,7 +375,7 @@ static int soak(const char *dev, double secs)
 		err = ETIMEDOUT;
 	bytes = soak_total(w, n, SOAK_RANDOM, 0) * RAND_BLOCK +
 		(soak_total(w, n, SOAK_WRITE, 0) + soak_total(w, n, SOAK_READ, 0)) * SEQ_BLOCK;
-	report("SOAK", ops, bytes, now_s() - t0, err);
+	report(tag, ops, bytes, now_s() - t0, err);
 	close(fd);
 	return err != 0;
 }
@@ -505,15 +506,19 @@ int main(int argc, char **argv)
 		}
 		return randread(argv[2], strtod(argv[3], NULL), qd);
 	}
-	if (argc >= 4 && !strcmp(argv[1], "soak"))
-		return soak(argv[2], strtod(argv[3], NULL));
+	if (argc >= 4 && !strcmp(argv[1], "soak")) {
+		char tag[64] = "SOAK";
+
+		if (argc >= 5)
+			snprintf(tag, sizeof(tag), "SOAK-%s", argv[4]);
+		return soak(argv[2], strtod(argv[3], NULL), tag);
+	}
 	if (argc >= 4 && !strcmp(argv[1], "records"))
 		return records(argv[2], strtoull(argv[3], NULL, 0));
 	if (argc >= 3 && !strcmp(argv[1], "probe"))
 		return probe(argv[2]);
-	fprintf(
-	    stderr,
-	    "usage: blkbench seqwrite|seqread DEV MIB | randread DEV SECS [QD] | soak DEV SECS | "
-	    "records FILE MAX | probe DEV\n");
+	fprintf(stderr, "usage: blkbench seqwrite|seqread DEV MIB | randread DEV SECS [QD] | soak "
+			"DEV SECS [NAME] | "
+			"records FILE MAX | probe DEV\n");
 	return 2;
 }
