@@ -464,6 +464,13 @@ static enum cli_result opt_boot_protocol(struct vmm_config *cfg, const char *arg
 	return CLI_RUN;
 }
 
+static enum cli_result opt_kernel_map(struct vmm_config *cfg, const char *arg, char *err, size_t n)
+{
+	(void)arg, (void)err, (void)n;
+	cfg->kernel_map = 1;
+	return CLI_RUN;
+}
+
 static enum cli_result opt_dump_dtb(struct vmm_config *cfg, const char *arg, char *err, size_t n)
 {
 	(void)err, (void)n;
@@ -633,6 +640,10 @@ static const struct cli_option cli_options[] = {
     {"boot-protocol", 0, "auto|linux",
      "bzImage: auto boots the vmlinux inside through its PVH entry; linux as it is",
      opt_boot_protocol},
+    {"kernel-map", 0, NULL,
+     "map the cached vmlinux into guest RAM, shared with other VMs (default: copy it, faster "
+     "to boot)",
+     opt_kernel_map},
     {"dump-dtb", 0, "FILE", "write the machine's device tree and exit", opt_dump_dtb},
     {"stats", 0, "[=text|json]",
      "exits by reason, device and port with their cost, time in KVM vs the VMM, vCPU and "

@@ -53,6 +53,7 @@ struct vmm_config {
 	enum machine_pit pit;	    /* --pit: KVM's (the default) or devices/pit.c */
 	const char *mem_path;	    /* --mem-path DIR: guest RAM in files there (hugetlbfs) */
 	int mem_prealloc;	    /* --mem-prealloc */
+	int kernel_map;		    /* --kernel-map: a cached vmlinux mapped, not copied */
 	int boot_linux;		    /* --boot-protocol linux: a bzImage as it is, no unpacking */
 	const char *dump_dtb;
 	enum { STATS_OFF, STATS_TEXT, STATS_JSON } stats; /* --stats[=text|json] */

@@ -266,9 +266,13 @@ static int vm_load_unpacked(struct vm *vm, const struct file_map *f, struct kern
 					   : strerror(-err));
 		return 0;
 	}
-	/* a cache hit's segments are mapped from the entry (mem.c says why only its file) */
-	err = loader_load_elf_file(&vm->mem, v.data, v.len,
-				   v.fd >= 0 ? &(struct mem_file){v.fd, v.file_off} : NULL, k);
+	/*
+	 * With --kernel-map a cache hit's segments are mapped from the entry (mem.c says why
+	 * only its file); by default copied: the guest then boots faster (docs/boot-time.md).
+	 */
+	err = loader_load_elf_file(
+	    &vm->mem, v.data, v.len,
+	    cfg->kernel_map && v.fd >= 0 ? &(struct mem_file){v.fd, v.file_off} : NULL, k);
 	if (err == -ENOMEM) { /* a mapping failed and took RAM with it: nothing can load there */
 		log_msg("--kernel %s: guest RAM lost under a failed mapping of %s", cfg->kernel,
 			v.path);

@@ -7,11 +7,17 @@
 #   ours-linux  the bzImage through the 64-bit boot protocol, its decompressor in the guest
 #   qemu        QEMU microvm with the bzImage, as its users run it (its defaults: RTC on)
 #   qemu-pvh    QEMU microvm with the PVH vmlinux (the fastest way QEMU boots this kernel)
+#   ours_alt    with ALT=PATH, another build of ours, booted as "ours" is
 # All: 2 vCPUs, 256M, bench=boot (init prints its marker, then powers off).
+# With TIMELINE=1 (bench/linux-boot.sh passes ROUNDS, TIMELINE and WHOS in /t/boot.conf) the kernel
+# logs without quiet and every boot's console is printed ("timeline WHO ROUND: LINE"), for
+# bench/boot-timeline.py to set the guests' printk timelines side by side.
 . /t/lib.sh
-ROUNDS=${ROUNDS:-3}
+ROUNDS=3; TIMELINE=0; WHOS="ours qemu ours_linux qemu_pvh ours_map"
+[ -f /t/boot.conf ] && . /t/boot.conf
 # quiet: every VMM sees the same small console output
 APPEND="console=ttyS0 quiet bench=boot"
+[ "$TIMELINE" = 1 ] && APPEND="console=ttyS0 bench=boot"
 export XDG_CACHE_HOME=/tmp/bench-kcache
 ours_vm() {
     vmm --kernel "$G/vmlinuz" --initrd "$G/initramfs.cpio.gz" --cpus 2 --mem 256M \
@@ -19,6 +25,10 @@ ours_vm() {
 }
 ours() { ours_vm; }
 ours_linux() { ours_vm --boot-protocol linux; }
+ours_map() { ours_vm --kernel-map; }
+# ours_alt: another build of ours in the same rounds (bench/linux-boot.sh ALT=PATH passes it
+# in as /t/vmm-alt), e.g. one that copies the cached kernel instead of mapping it
+ours_alt() { vmm() { /t/vmm-alt "$@"; }; ours_vm; unset -f vmm; }
 qemu_vm() {
     qemu-system-x86_64 -L "$QEMU_FW" -M microvm -accel kvm -cpu host -smp 2 -m 256M \
         -nodefaults -no-user-config -display none -serial stdio -no-reboot \
@@ -35,6 +45,8 @@ measure() {
     tm=""
     while kill -0 $p 2>/dev/null; do
         [ -z "$tm" ] && grep -q GUEST-INIT-READY /tmp/b.out && tm=$(now_ms)
+        # a guest the test host killed or wedged (issue 12) fails its round, not the run
+        [ $(($(now_ms) - t0)) -gt 120000 ] && { kill -KILL $p 2>/dev/null; break; }
         sleep 0.02
     done
     wait $p
@@ -44,7 +56,8 @@ measure() {
         { echo "$1: no GUEST-BENCH-DONE; last lines:"; tail -5 /tmp/b.out; } >&2
         return 1
     fi
-    echo "$((tm - t0)) $((te - t0))"
+    up=$(tr -d '\r' </tmp/b.out | sed -n 's/^GUEST-INIT-READY \([0-9.]*\).*/\1/p' | head -1)
+    echo "$((tm - t0)) $((te - t0)) ${up:-0}"
 }
 : >/tmp/res
 rm -rf "$XDG_CACHE_HOME"
@@ -54,7 +67,7 @@ else
     fail "ours, first boot"
 fi
 for r in $(seq "$ROUNDS"); do
-    for who in ours qemu ours_linux qemu_pvh; do
+    for who in $WHOS; do
         # A failed peer round is reported, not fatal (QEMU under nested TCG SVM is flaky);
         # a failed round of ours fails the benchmark.
         if ! m=$(measure $who); then
@@ -62,14 +75,15 @@ for r in $(seq "$ROUNDS"); do
             continue
         fi
         echo "$who $m" >>/tmp/res
-        echo "round $r $who: init marker $(echo "$m" | cut -d' ' -f1) ms, exit $(echo "$m" | cut -d' ' -f2) ms"
+        [ "$TIMELINE" = 1 ] && tr -d '\r' </tmp/b.out | sed "s/^/timeline $who $r: /"
+        echo "round $r $who: init marker $(echo "$m" | cut -d' ' -f1) ms, exit $(echo "$m" | cut -d' ' -f2) ms, guest uptime at init $(echo "$m" | cut -d' ' -f3) s"
     done
 done
 # means per configuration, then ratios of ours to each peer
-awk '{ n[$1]++; m[$1] += $2; e[$1] += $3 }
+awk '{ n[$1]++; m[$1] += $2; e[$1] += $3; u[$1] += $4 }
      END {
-       for (w in n) printf "mean %s: init marker %.0f ms, exit %.0f ms (%d rounds)\n", w, m[w]/n[w], e[w]/n[w], n[w]
-       split("ours:qemu ours:qemu_pvh ours_linux:qemu", pairs, " ")
+       for (w in n) printf "mean %s: init marker %.0f ms, exit %.0f ms, guest uptime at init %.2f s (%d rounds)\n", w, m[w]/n[w], e[w]/n[w], u[w]/n[w], n[w]
+       split("ours:qemu ours:qemu_pvh ours_linux:qemu ours_map:ours ours_alt:ours ours_alt:qemu", pairs, " ")
        for (i = 1; i in pairs; i++) {
          split(pairs[i], ab, ":"); a = ab[1]; b = ab[2]
          if (n[a] && n[b])

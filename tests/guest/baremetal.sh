@@ -96,8 +96,11 @@ PY
 		run miss 0 --kernel "$T/tg.bzimage" --cmdline action=hello --stats &&
 		has "decompressed in" err && cmp -s "$T/out" "$T/direct" &&
 		run hit 0 --kernel "$T/tg.bzimage" --cmdline action=hello --stats &&
+		has "from the cache" err && cmp -s "$T/out" "$T/direct" &&
+		run hit-mapped 0 --kernel "$T/tg.bzimage" --cmdline action=hello --stats --kernel-map &&
 		has "from the cache" err && cmp -s "$T/out" "$T/direct" || return 1
-	"$VMM" --kernel "$T/tg.bzimage" --cmdline action=reset --reboot=restart >"$T/out" 2>"$T/err" </dev/null &
+	"$VMM" --kernel "$T/tg.bzimage" --cmdline action=reset --reboot=restart --kernel-map \
+		>"$T/out" 2>"$T/err" </dev/null &
 	pid=$!
 	for _ in $(seq 100); do
 		[ "$(grep -c GUEST-RESET "$T/out")" -ge 3 ] && break
@@ -108,7 +111,7 @@ PY
 	wait $pid
 	[ "$boots" -ge 3 ]
 )
-check "kernel cache: a hit's pages mapped into RAM boot as a copy does, across reboots" t_cache_mapped
+check "kernel cache: a hit copied, and with --kernel-map mapped into RAM, boots as a direct boot does, across reboots" t_cache_mapped
 
 # QEMU as the reference for its own conventions: the same guest under
 # qemu-system-x86_64 -accel kvm (its -kernel boots our PVH guest too). qrun NAME ARGS...:
