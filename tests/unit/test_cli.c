@@ -53,6 +53,9 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.serial[0].kind, SERIAL_STDIO);
 	assert_string_equal(cfg.cmdline, CLI_DEFAULT_CMDLINE);
 	assert_int_equal(cfg.reboot_restart, 0);
+	assert_int_equal(cfg.kernel_map, 0); /* a cached kernel is copied */
+	assert_int_equal(PARSE("--kernel", "k", "--kernel-map"), CLI_RUN);
+	assert_int_equal(cfg.kernel_map, 1);
 }
 
 static void test_full(void **state)
