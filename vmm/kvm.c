@@ -19,25 +19,6 @@ static int kvm_cap(int fd, long cap)
 	return ioctl(fd, KVM_CHECK_EXTENSION, cap);
 }
 
-#define CPUID_1_ECX_TSC_DEADLINE (1U << 24)
-
-/*
- * KVM's LAPIC emulates the TSC-deadline timer mode, but KVM_GET_SUPPORTED_CPUID left its
- * bit out until Linux 6.14 (commit 9be4ec35d668): the VMM sets it when the kernel has
- * KVM_CAP_TSC_DEADLINE_TIMER (api.rst), as QEMU does. Without it a Linux guest falls back
- * to the LAPIC's own count and calibrates it against the tick at boot, 100 ms of
- * jiffies (calibrate_APIC_clock, LAPIC_CAL_LOOPS), and every timer it arms is an APIC
- * register write instead of one MSR write.
- */
-static void kvm_cpuid_add_tsc_deadline(struct kvm *kvm)
-{
-	if (kvm_cap(kvm->sys_fd, KVM_CAP_TSC_DEADLINE_TIMER) <= 0)
-		return;
-	for (uint32_t i = 0; i < kvm->cpuid->nent; i++)
-		if (kvm->cpuid->entries[i].function == 1)
-			kvm->cpuid->entries[i].ecx |= CPUID_1_ECX_TSC_DEADLINE;
-}
-
 static int kvm_get_cpuid(struct kvm *kvm)
 {
 	/* The kernel tells us with E2BIG when our table is too small. */
@@ -49,7 +30,6 @@ static int kvm_get_cpuid(struct kvm *kvm)
 		c->nent = n;
 		if (!ioctl(kvm->sys_fd, KVM_GET_SUPPORTED_CPUID, c)) {
 			kvm->cpuid = c;
-			kvm_cpuid_add_tsc_deadline(kvm);
 			return 0;
 		}
 		free(c);
@@ -91,6 +71,7 @@ int kvm_open(struct kvm *kvm)
 		}
 	}
 	kvm->irqfd_resample = kvm_cap(kvm->sys_fd, KVM_CAP_IRQFD_RESAMPLE) > 0;
+	kvm->tsc_deadline = kvm_cap(kvm->sys_fd, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	kvm->run_size = ioctl(kvm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	kvm->max_vcpus = kvm_cap(kvm->sys_fd, KVM_CAP_MAX_VCPUS);
 	if (kvm->max_vcpus <= 0)

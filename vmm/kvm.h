@@ -16,6 +16,7 @@ struct kvm {
 	int max_vcpus;		  /* KVM_CAP_MAX_VCPUS */
 	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID, the template for every vCPU */
 	bool irqfd_resample;	  /* KVM_CAP_IRQFD_RESAMPLE: level lines through an irqfd */
+	bool tsc_deadline;	  /* KVM_CAP_TSC_DEADLINE_TIMER: its CPUID bit is ours to set */
 };
 
 /* Open /dev/kvm and check the API version and capabilities we rely on. */

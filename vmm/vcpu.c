@@ -26,8 +26,9 @@
 #include "vcpu.h"
 #include "vm.h"
 
-#define CPUID_HYPERVISOR (1U << 31) /* leaf 1 ECX */
-#define CPUID_HTT	 (1U << 28) /* leaf 1 EDX */
+#define CPUID_HYPERVISOR   (1U << 31) /* leaf 1 ECX */
+#define CPUID_HTT	   (1U << 28) /* leaf 1 EDX */
+#define CPUID_TSC_DEADLINE (1U << 24) /* leaf 1 ECX */
 
 #define MSR_IA32_MISC_ENABLE	0x1a0
 #define MSR_MTRR_DEF_TYPE	0x2ff
@@ -56,15 +57,23 @@ static int bits_for(int n)
 	return b;
 }
 
-/* Per-vCPU identity in CPUID: APIC ID, and every vCPU a core of one socket. */
-static void cpuid_patch(struct kvm_cpuid_entry2 *e, int id, int ncpus)
+/*
+ * Per-vCPU identity in CPUID: APIC ID, and every vCPU a core of one socket. And the
+ * TSC-deadline timer: KVM's LAPIC emulates that mode, but KVM_GET_SUPPORTED_CPUID left its
+ * bit out until Linux 6.14 (commit 9be4ec35d668) for the VMM to set when the kernel has
+ * KVM_CAP_TSC_DEADLINE_TIMER (api.rst), as QEMU does. Without it a Linux guest falls back
+ * to the LAPIC's own count and calibrates it against the tick at boot, 100 ms of jiffies
+ * (calibrate_APIC_clock, LAPIC_CAL_LOOPS), and every timer it arms is an APIC register
+ * write instead of one MSR write.
+ */
+static void cpuid_patch(struct kvm_cpuid_entry2 *e, int id, int ncpus, bool tsc_deadline)
 {
 	int shift = bits_for(ncpus);
 
 	switch (e->function) {
 	case 1:
 		e->ebx = (e->ebx & 0xffff) | (ncpus << 16) | ((uint32_t)id << 24);
-		e->ecx |= CPUID_HYPERVISOR;
+		e->ecx |= CPUID_HYPERVISOR | (tsc_deadline ? CPUID_TSC_DEADLINE : 0);
 		if (ncpus > 1)
 			e->edx |= CPUID_HTT;
 		break;
@@ -105,7 +114,7 @@ static int vcpu_set_cpuid(struct vcpu *v)
 		return -ENOMEM;
 	memcpy(c, tmpl, size);
 	for (unsigned i = 0; i < c->nent; i++)
-		cpuid_patch(&c->entries[i], v->id, v->vm->nr_vcpus);
+		cpuid_patch(&c->entries[i], v->id, v->vm->nr_vcpus, v->vm->kvm.tsc_deadline);
 	if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
 		err = -errno;
 	free(c);
