@@ -17,7 +17,13 @@ G=guest/linux/out
 CPUS=${CPUS:-2} MEM=${MEM:-512M}
 kernel=$G/vmlinuz
 [[ ${KERNEL:-bzimage} == vmlinux ]] && kernel=$G/vmlinux
-args=(--cpus "$CPUS" --mem "$MEM" --cmdline "console=ttyS0 guest=shell ${CMDLINE:-}")
+# No --cmdline: the VMM's default (its console, no probing of what the machine lacks) and the
+# guest's default mode, a shell. CMDLINE's arguments go after that default, as vmm --help says it.
+args=(--cpus "$CPUS" --mem "$MEM")
+if [[ -n ${CMDLINE:-} ]]; then
+	default=$(build/vmm --help | sed -n 's/.*--cmdline .*port: "\([^"]*\)".*/\1/p')
+	args+=(--cmdline "$default $CMDLINE")
+fi
 
 native_kvm_ok() {
 	[[ -r /dev/kvm && -w /dev/kvm ]] || return 1
@@ -33,6 +39,7 @@ s=$(mktemp /tmp/boot-linux.XXXXXX.sh)
 trap 'rm -f "$s"' EXIT
 k=/g/vmlinuz
 [[ ${KERNEL:-bzimage} == vmlinux ]] && k=/g/vmlinux
-printf 'exec vmm --kernel %s --initrd /g/initramfs.cpio.gz --cpus %q --mem %q --cmdline %q\n' \
-	"$k" "$CPUS" "$MEM" "console=ttyS0 guest=shell ${CMDLINE:-}" >"$s"
+printf 'exec vmm --kernel %s --initrd /g/initramfs.cpio.gz' "$k" >"$s"
+printf ' %q' "${args[@]}" >>"$s"
+echo >>"$s"
 tests/testhost/run.sh --interactive --vmm build/vmm "$s"

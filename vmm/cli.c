@@ -238,8 +238,11 @@ static enum cli_result check_config(struct vmm_config *cfg, char *err, size_t er
 		return fail(err, errlen, "--serial stdio may be given only once");
 	if (!cfg->nr_serial)
 		cfg->serial[cfg->nr_serial++] = (struct serial_cfg){SERIAL_STDIO, NULL};
-	if (!cfg->cmdline)
-		cfg->cmdline = CLI_DEFAULT_CMDLINE;
+	if (!cfg->cmdline) {
+		snprintf(cfg->cmdline_default, sizeof(cfg->cmdline_default),
+			 CLI_DEFAULT_CMDLINE_FMT, cfg->nr_serial);
+		cfg->cmdline = cfg->cmdline_default;
+	}
 	if ((cfg->trace_file || cfg->trace_format_given) && !cfg->trace)
 		return fail(err, errlen, "%s needs --trace",
 			    cfg->trace_file ? "--trace-file" : "--trace-format");
@@ -616,7 +619,9 @@ static const struct cli_option cli_options[] = {
      opt_initrd},
     {"module", 0, "PATH[,ARGS]", "a multiboot module with its string \"PATH ARGS\" (repeatable)",
      opt_module},
-    {"cmdline", 0, "STR", "kernel command line (default \"" CLI_DEFAULT_CMDLINE "\")", opt_cmdline},
+    {"cmdline", 0, "STR",
+     "kernel command line (default, with one --serial port: \"" CLI_DEFAULT_CMDLINE("1") "\")",
+     opt_cmdline},
     {"mem", 0, "SIZE", "guest RAM, K/M/G suffixes (default 256M)", opt_mem},
     {"mem-path", 0, "DIR", "guest RAM from files in DIR, as QEMU's -mem-path (a hugetlbfs mount)",
      opt_mem_path},

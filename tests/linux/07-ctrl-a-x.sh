@@ -7,7 +7,6 @@ sleep 1
 echo 'echo "answer-$((6 * 7))-from-the-shell"' >&8
 check "shell ran the typed command" wait_for /tmp/o 'answer-42-from-the-shell' 60
 printf '\001x' >&8
-wait $pid; st=$?
-exec 8>&-
+vmm_console_end
 expect_eq "$st" 0 "status after Ctrl-A x"
 finish
