@@ -23,7 +23,7 @@ ROUNDS=3; TIMELINE=0; WHOS="ours qemu ours_linux qemu_pvh ours_map"
 BENCH="quiet bench=boot"
 [ "$TIMELINE" = 1 ] && BENCH="bench=boot"
 APPEND="console=ttyS0 $BENCH"
-OURS_DEFAULT=$(vmm --help | sed -n 's/.*--cmdline .*port: "\([^"]*\)".*/\1/p')
+OURS_DEFAULT=$(vmm_default_cmdline)
 [ -n "$OURS_DEFAULT" ] || fail "no default command line in vmm --help"
 export XDG_CACHE_HOME=/tmp/bench-kcache
 ours_vm() {

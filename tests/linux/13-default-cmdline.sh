@@ -3,7 +3,7 @@
 # machine lacks: no legacy UART beyond ours (8250.nr_uarts), no PCI config space (pci=off).
 # testhost-timeout: 150
 . /t/lib.sh; . /t/helpers.inc
-want=$(vmm --help | sed -n 's/.*--cmdline .*port: "\([^"]*\)".*/\1/p')
+want=$(vmm_default_cmdline)
 check "vmm --help names its default command line" [ -n "$want" ]
 vmm_console
 check "guest reached its shell" wait_for /tmp/o '^GUEST-SHELL' 90 $pid

@@ -17,6 +17,8 @@
 #   ok MSG / fail MSG                print "ok: MSG"; print "FAIL: MSG" and count a failure
 #   finish                           exit 1 if any check failed (print a summary), else 0
 #   now_ms                           monotonic milliseconds (from /proc/uptime, 10 ms steps)
+#   vmm_default_cmdline              the command line our VMM gives a Linux guest without
+#                                    --cmdline (one serial port), as `vmm --help` prints it
 #   blk_vm ours|qemu DISK APPEND [ARG...]
 #                                    exec the stock guest (2 vCPUs, 512M, DISK as its
 #                                    virtio-blk disk, kernel command line APPEND) on our VMM or
@@ -57,6 +59,8 @@ expect_no_line() {
 }
 
 line_value() { sed -n "s/^$2 //p" "$1" | head -n 1; }
+
+vmm_default_cmdline() { vmm --help | sed -n 's/.*--cmdline .*port: "\([^"]*\)".*/\1/p'; }
 
 expect_eq() {
     if [ "$1" = "$2" ]; then ok "${3:-value} = '$2'"
