@@ -38,7 +38,7 @@ for m in irqbypass kvm kvm-amd; do
 done
 [ -c /dev/kvm ] || fatal "no /dev/kvm after insmod kvm-amd (does the CPU model have svm?)"
 read -r up _ < /proc/uptime
-echo "TESTHOST-KVM-READY $up $(grep -c svm /proc/cpuinfo) cpus with svm"
+echo "TESTHOST-KVM-READY $up $(grep -c svm /proc/cpuinfo) cpus with svm, kvm_amd npt=$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null)"
 
 # run.sh --interactive: one script on the console (a person typing), then power off.
 if [ -f /t/interactive.sh ]; then

@@ -33,7 +33,8 @@
 # Env: TH_TIMEOUT (900 s, whole run), TH_WEDGE (150 s), TH_SMP (2), TH_MEM (4G),
 #      TH_SCENARIO_TIMEOUT (300), TH_RETRIES (2), TH_BOOTS (5, boots in all),
 #      TH_VMM, TH_QEMU (the outer qemu-system-x86_64), TH_APPEND (extra L1 kernel args),
-#      TH_TCG_THREAD (multi; single turns MTTCG off), TH_CPU (max),
+#      TH_TCG_THREAD (multi; single turns MTTCG off), TH_CPU (max), TH_NPT (0: the L1's KVM
+#      uses shadow paging; 1 nested paging),
 #      SKIP_APT_INSTALL, and build.sh's knobs.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
@@ -64,6 +65,10 @@ TH_TIMEOUT="${TH_TIMEOUT:-900}"
 TH_SMP="${TH_SMP:-2}"
 TH_TCG_THREAD="${TH_TCG_THREAD:-multi}" # single: one host thread for all L1 vCPUs (MTTCG off)
 TH_CPU="${TH_CPU:-max}"                 # the L1's CPU model (it needs svm)
+# The L1's KVM pages its guests with shadow page tables, not nested paging: QEMU 7.2's TCG
+# emulation of NPT is what killed guests and the L1 itself under disk load (README.md,
+# "Known behaviour"). TH_NPT=1 puts nested paging back.
+TH_NPT="${TH_NPT:-0}"
 TH_MEM="${TH_MEM:-4G}"
 TH_SCENARIO_TIMEOUT="${TH_SCENARIO_TIMEOUT:-300}"
 TH_QEMU="${TH_QEMU:-qemu-system-x86_64}"
@@ -142,7 +147,7 @@ if ((interactive)); then
         -nodefaults -no-user-config -display none -no-reboot \
         -chardev stdio,id=con,signal=off -serial chardev:con \
         -kernel "$VMLINUZ" -initrd "$work/initrd" \
-        -append "console=ttyS0 panic=-1 quiet loglevel=1 ${TH_APPEND:-}"
+        -append "console=ttyS0 panic=-1 quiet loglevel=1 kvm_amd.npt=$TH_NPT ${TH_APPEND:-}"
     exit 0
 fi
 
@@ -208,7 +213,7 @@ boot_host() {
         -nodefaults -no-user-config -display none -serial stdio -no-reboot \
         -monitor "unix:$work/monitor,server=on,wait=off" \
         -kernel "$VMLINUZ" -initrd "$work/initrd" \
-        -append "console=ttyS0 panic=-1 quiet th_boot=$boot ${1:+th_only=$1} ${2:-} ${TH_APPEND:-}" \
+        -append "console=ttyS0 panic=-1 quiet th_boot=$boot ${1:+th_only=$1} ${2:-} kvm_amd.npt=$TH_NPT ${TH_APPEND:-}" \
         </dev/null 2>&1)
     qpid=$!
     watchdog "$qpid" & wpid=$!
