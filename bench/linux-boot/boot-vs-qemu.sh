@@ -10,12 +10,13 @@
 #   ours_plain  "ours" with only console=ttyS0 of our default command line: what the rest of
 #               it (no probing of hardware we lack) earns
 #   ours_alt    with ALT=PATH, another build of ours, booted as "ours" is
-# All: 2 vCPUs, 256M, bench=boot (init prints its marker, then powers off).
-# With TIMELINE=1 (bench/linux-boot.sh passes ROUNDS, TIMELINE and WHOS in /t/boot.conf) the kernel
+# All: CPUS vCPUs (2; bench/linux-boot.sh CPUS=1 for one), 256M, bench=boot (init prints its
+# marker, then powers off).
+# With TIMELINE=1 (bench/linux-boot.sh passes ROUNDS, TIMELINE, WHOS and CPUS in /t/boot.conf) the kernel
 # logs without quiet and every boot's console is printed ("timeline WHO ROUND: LINE"), for
 # bench/boot-timeline.py to set the guests' printk timelines side by side.
 . /t/lib.sh
-ROUNDS=3; TIMELINE=0; WHOS="ours qemu ours_linux qemu_pvh ours_map"
+ROUNDS=3; TIMELINE=0; WHOS="ours qemu ours_linux qemu_pvh ours_map"; CPUS=2
 [ -f /t/boot.conf ] && . /t/boot.conf
 # quiet: every VMM sees the same small console output. Ours gets its own default command
 # line (what `vmm --help` says) before the benchmark's arguments, as a user who gives no
@@ -27,7 +28,7 @@ OURS_DEFAULT=$(vmm_default_cmdline)
 [ -n "$OURS_DEFAULT" ] || fail "no default command line in vmm --help"
 export XDG_CACHE_HOME=/tmp/bench-kcache
 ours_vm() {
-    vmm --kernel "$G/vmlinuz" --initrd "$G/initramfs.cpio.gz" --cpus 2 --mem 256M \
+    vmm --kernel "$G/vmlinuz" --initrd "$G/initramfs.cpio.gz" --cpus "$CPUS" --mem 256M \
         --cmdline "${CMDLINE:-$OURS_DEFAULT $BENCH}" "$@" </dev/null
 }
 ours() { ours_vm; }
@@ -38,7 +39,7 @@ ours_map() { ours_vm --kernel-map; }
 # in as /t/vmm-alt), e.g. one that copies the cached kernel instead of mapping it
 ours_alt() { vmm() { /t/vmm-alt "$@"; }; ours_vm; unset -f vmm; }
 qemu_vm() {
-    qemu-system-x86_64 -L "$QEMU_FW" -M microvm -accel kvm -cpu host -smp 2 -m 256M \
+    qemu-system-x86_64 -L "$QEMU_FW" -M microvm -accel kvm -cpu host -smp "$CPUS" -m 256M \
         -nodefaults -no-user-config -display none -serial stdio -no-reboot \
         -kernel "$1" -initrd "$G/initramfs.cpio.gz" -append "$APPEND" </dev/null
 }
@@ -88,14 +89,14 @@ for r in $(seq "$ROUNDS"); do
     done
 done
 # means per configuration, then ratios of ours to each peer
-awk '{ n[$1]++; m[$1] += $2; e[$1] += $3; u[$1] += $4 }
+awk -v cpus="$CPUS" '{ n[$1]++; m[$1] += $2; e[$1] += $3; u[$1] += $4 }
      END {
        for (w in n) printf "mean %s: init marker %.0f ms, exit %.0f ms, guest uptime at init %.2f s (%d rounds)\n", w, m[w]/n[w], e[w]/n[w], u[w]/n[w], n[w]
        split("ours:qemu ours:qemu_pvh ours_linux:qemu ours_map:ours ours_plain:ours ours_alt:ours ours_alt:qemu", pairs, " ")
        for (i = 1; i in pairs; i++) {
          split(pairs[i], ab, ":"); a = ab[1]; b = ab[2]
          if (n[a] && n[b])
-           printf "RESULT linux-boot %s vs %s: to init marker %.3f, to exit %.3f\n", a, b,
+           printf "RESULT linux-boot %s vs %s, %d vCPUs: to init marker %.3f, to exit %.3f\n", a, b, cpus,
                   (m[a]/n[a])/(m[b]/n[b]), (e[a]/n[a])/(e[b]/n[b])
        }
      }' /tmp/res
