@@ -5,8 +5,9 @@
 #
 # usage: tests/testhost/build.sh          prints the base initramfs path on stdout
 #
-# The base initramfs holds busybox, /init (init.sh), /kvm/{irqbypass,kvm,kvm-amd}.ko and
-# /mods/{brd,dm-mod,dm-flakey}.ko from the same kernel package as the guest, the guest artifacts of guest/linux/make-guest.sh in /g/,
+# The base initramfs holds busybox, /init (init.sh), /kvm/ (kvm-amd.ko, the modules it needs,
+# and order, the order to load them in) and /mods/{brd,dm-mod,dm-flakey}.ko from the same
+# kernel package as the guest, the guest artifacts of guest/linux/make-guest.sh in /g/,
 # and with WITH_QEMU=1 qemu-system-x86_64 (+ shared libraries) with its firmware in /q/fw/.
 # vmm, lib.sh and the scenarios are NOT in it: run.sh appends them per run as a second,
 # small cpio archive (the kernel unpacks concatenated archives in order).
@@ -92,7 +93,17 @@ put_module() {
         *)     cp "$ko" "$1/" ;;
     esac
 }
-for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-amd; do put_module "$root/kvm" "$m"; done
+# kvm-amd and the modules it needs, from the kernel package's modules.dep (the generic kernel's
+# kvm-amd needs ccp, for SEV; the cloud kernel's only kvm and irqbypass), deepest first: the
+# order init.sh loads them in, /kvm/order
+kdeps=$(sed -n 's|^kernel/arch/x86/kvm/kvm-amd\.ko[^:]*:||p' "$KERNEL_TREE/lib/modules/$KERNEL_VER/modules.dep")
+[[ -n $kdeps ]] || th_die "kvm-amd's dependencies not in $KERNEL_TREE's modules.dep"
+: >"$root/kvm/order"
+for m in $(printf '%s\n' $kdeps | tac) kernel/arch/x86/kvm/kvm-amd.ko; do
+    m=${m#kernel/}; m=${m%.ko*}
+    put_module "$root/kvm" "$m"
+    basename "$m" >>"$root/kvm/order"
+done
 # For scenarios that need a real block device (insmod them there): brd, a RAM disk that takes
 # O_DIRECT (tmpfs does not: cache=none), and device-mapper's error and flakey targets.
 mkdir -p "$root/mods"

@@ -31,8 +31,7 @@ fatal() {
 
 # Module parameters from the kernel command line (TH_APPEND="kvm_amd.npt=0"): modprobe would
 # pass them on, busybox insmod does not, so we do.
-for m in irqbypass kvm kvm-amd; do
-    [ -f "/kvm/$m.ko" ] || continue           # irqbypass may be built in
+for m in $(cat /kvm/order); do                # build.sh wrote it from modules.dep
     opts=$(tr ' ' '\n' </proc/cmdline | sed -n "s/^$(echo $m | tr - _)\.//p")
     out=$(insmod "/kvm/$m.ko" $opts 2>&1) || echo "TESTHOST-INSMOD-FAIL $m: $out"
 done
