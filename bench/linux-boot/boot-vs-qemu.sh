@@ -88,6 +88,10 @@ for r in $(seq "$ROUNDS"); do
         echo "round $r $who: init marker $(echo "$m" | cut -d' ' -f1) ms, exit $(echo "$m" | cut -d' ' -f2) ms, guest uptime at init $(echo "$m" | cut -d' ' -f3) s"
     done
 done
+# one more cached boot of ours with --stats: the VMM's own timeline of it (ms since exec: set-up
+# done, first KVM_RUN, first serial byte, the guest's boot marker, exit)
+ours_vm --stats >/tmp/b.out 2>&1
+tr -d '\r' </tmp/b.out | sed -n 's/^vmm: timeline (ms since start): /timeline of one boot of ours (ms since exec): /p'
 # means per configuration, then ratios of ours to each peer
 awk -v cpus="$CPUS" '{ n[$1]++; m[$1] += $2; e[$1] += $3; u[$1] += $4 }
      END {
