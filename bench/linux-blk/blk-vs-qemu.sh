@@ -10,7 +10,9 @@ APPEND="console=ttyS0 quiet bench=blk blkperf=$BLKPERF"
 # blk_vm execs the VMM, so timeout's signal (USR2 for ours: its queue dump) reaches the VMM
 VM='. /t/lib.sh; blk_vm "$@"'
 ours() { timeout -s USR2 -k 30 300 sh -c "$VM" - ours /tmp/disk.img "$APPEND" </dev/null; }
-qemu() { timeout 400 sh -c "$VM" - qemu /tmp/disk.img "$APPEND" </dev/null; }
+# -k 30: a QEMU that TERM does not end (2026-12-04: one stopped mid-round and outlived its
+# TERM by ten minutes) is killed, so its round fails instead of the whole run waiting
+qemu() { timeout -k 30 400 sh -c "$VM" - qemu /tmp/disk.img "$APPEND" </dev/null; }
 # field MODE COLUMN: a column of the guest's "GUEST-BLK-MODE ops bytes secs MB/s IOPS rc=0" line
 field() { awk -v m="GUEST-BLK-$1" -v c="$2" '$1 == m && $NF == "rc=0" { print $c }' /tmp/b.out; }
 # run_one ours|qemu: one boot; the guest's result lines are echoed as they come (a stuck run
