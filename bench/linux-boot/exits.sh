@@ -29,7 +29,7 @@ boot() {
         /tmp/x.txt | awk '{ print $1 + $2 }')
     unc=$(sed -n 's/^vmm: unclaimed pio=\([0-9]*\) mmio=\([0-9]*\).*/\1 \2/p' /tmp/x.txt |
         awk '{ print $1 + $2 }')
-    up=$(sed -n 's/^GUEST-INIT-READY \([0-9.]*\).*/\1/p' /tmp/x.txt | head -1)
+    up=$(line_value /tmp/x.txt GUEST-INIT-READY)
     echo "${exits:-?} ${pci:-?} ${unc:-?} ${up:-?}"
 }
 
@@ -49,8 +49,8 @@ conf_cmdline() {
 }
 echo "configurations: $CONFS"
 
-vmm --kernel "$G/vmlinuz" --initrd "$G/initramfs.cpio.gz" --cmdline "$DEFAULT $BENCH" \
-    </dev/null >/dev/null 2>&1 # fills the kernel cache: every counted boot is a cached one
+# fill the kernel cache: every counted boot is a cached one
+boot "$DEFAULT $BENCH" >/dev/null || true
 : >/tmp/res
 for r in $(seq "$ROUNDS"); do
     for c in $CONFS; do

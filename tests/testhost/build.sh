@@ -86,7 +86,7 @@ kmods="$KERNEL_TREE/lib/modules/$KERNEL_VER/kernel"
 put_module() {
     local ko
     ko=$(find "$kmods/$(dirname "$2")" -maxdepth 1 -name "$(basename "$2").ko*" | head -1)
-    [[ -n $ko ]] || { [[ $2 == */irqbypass ]] && return 0; th_die "no $2.ko in $KERNEL_TREE"; }
+    [[ -n $ko ]] || th_die "no $2.ko in $KERNEL_TREE"
     case "$ko" in
         *.xz)  xz -dc "$ko" > "$1/$(basename "$2").ko" ;;
         *.zst) zstd -qdc "$ko" > "$1/$(basename "$2").ko" ;;

@@ -29,7 +29,7 @@ fatal() {
     sync; poweroff -f; sleep 10; reboot -f
 }
 
-# Module parameters from the kernel command line (TH_APPEND="kvm_amd.npt=0"): modprobe would
+# Module parameters from the kernel command line (run.sh's kvm_amd.npt=, TH_APPEND): modprobe would
 # pass them on, busybox insmod does not, so we do.
 for m in $(cat /kvm/order); do                # build.sh wrote it from modules.dep
     opts=$(tr ' ' '\n' </proc/cmdline | sed -n "s/^$(echo $m | tr - _)\.//p")

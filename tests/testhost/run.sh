@@ -69,6 +69,7 @@ TH_CPU="${TH_CPU:-max}"                 # the L1's CPU model (it needs svm)
 # emulation of NPT is what killed guests and the L1 itself under disk load (README.md,
 # "Known behaviour"). TH_NPT=1 puts nested paging back.
 TH_NPT="${TH_NPT:-0}"
+l1_args="kvm_amd.npt=$TH_NPT ${TH_APPEND:-}" # after run.sh's own, on every L1 command line
 TH_MEM="${TH_MEM:-4G}"
 TH_SCENARIO_TIMEOUT="${TH_SCENARIO_TIMEOUT:-300}"
 TH_QEMU="${TH_QEMU:-qemu-system-x86_64}"
@@ -147,7 +148,7 @@ if ((interactive)); then
         -nodefaults -no-user-config -display none -no-reboot \
         -chardev stdio,id=con,signal=off -serial chardev:con \
         -kernel "$VMLINUZ" -initrd "$work/initrd" \
-        -append "console=ttyS0 panic=-1 quiet loglevel=1 kvm_amd.npt=$TH_NPT ${TH_APPEND:-}"
+        -append "console=ttyS0 panic=-1 quiet loglevel=1 $l1_args"
     exit 0
 fi
 
@@ -213,7 +214,7 @@ boot_host() {
         -nodefaults -no-user-config -display none -serial stdio -no-reboot \
         -monitor "unix:$work/monitor,server=on,wait=off" \
         -kernel "$VMLINUZ" -initrd "$work/initrd" \
-        -append "console=ttyS0 panic=-1 quiet th_boot=$boot ${1:+th_only=$1} ${2:-} kvm_amd.npt=$TH_NPT ${TH_APPEND:-}" \
+        -append "console=ttyS0 panic=-1 quiet th_boot=$boot ${1:+th_only=$1} ${2:-} $l1_args" \
         </dev/null 2>&1)
     qpid=$!
     watchdog "$qpid" & wpid=$!
