@@ -10,8 +10,9 @@ kernel line "[  T] message" is keyed by its message with numbers and addresses m
 repeated message gets #2, #3...), /init's "GUEST-INIT-READY <uptime>" is the last key. A key's
 time is its median over the rounds that printed it. Between two consecutive keys both guests
 printed, each spent some time; the steps where the two differ most are printed, A's excess
-first: the place to look for what makes the same kernel work longer on one platform. Lines
-only one guest printed are listed (what one platform has that the other lacks).
+first: the place to look for what makes the same kernel work longer on one platform. Each
+guest's own longest steps come first; lines only one guest printed are listed last (what one
+platform has that the other lacks).
 """
 import collections
 import re
@@ -33,7 +34,7 @@ def parse(stream):
         if not m:
             continue
         who, rest = m.group(1), m.group(3)
-        if "] Linux version " in rest:
+        if rest.startswith("GUEST-INIT-READY "):  # a boot's first line: its log follows
             nboot[(who, m.group(2))] += 1
         rnd = (int(m.group(2)), nboot[(who, m.group(2))])
         k = KMSG.match(rest)
@@ -106,6 +107,13 @@ def main():
     for who, m in ((a, ma), (b, mb)):
         if "GUEST-INIT-READY" in m:
             print(f"{who}: guest uptime at /init {m['GUEST-INIT-READY']:.3f} s")
+    for who, order, m, text in ((a, oa, ma, ta), (b, ob, mb, tb)):
+        # where one guest's time goes, on its own: its longest gaps between consecutive lines
+        gaps = sorted(((m[k] - m[p], p, k) for p, k in zip(order, order[1:])), reverse=True)
+        print(f"\n{who}'s longest steps (s; from a line to its next line, medians):")
+        for gap, prev, key in gaps[:15]:
+            print(f"  {gap:7.3f}  {text[prev][:70]}")
+            print(f"  {'':7}-> {text[key][:90]}")
     steps = []
     for prev, key in zip(common, common[1:]):
         da, db = ma[key] - ma[prev], mb[key] - mb[prev]

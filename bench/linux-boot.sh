@@ -3,7 +3,8 @@
 # usage: [ROUNDS=3] [CPUS=2] [TIMELINE=1] [WHOS="ours qemu ..."] [ALT=VMM2] bench/linux-boot.sh VMM [RUN.SH ARGS...]
 #   CPUS: the guests' vCPUs (every VMM the same)
 #   ALT: another build of ours, booted in the same rounds as "ours_alt" (add it to WHOS)
-#   TIMELINE=1: the guests log without quiet, and bench/boot-timeline.py reads the output
+#   TIMELINE=1: every guest prints its kernel log (dmesg) after the marker, and
+#   bench/boot-timeline.py reads the output
 #   (pipe it there) to set their printk timelines side by side
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -47,6 +47,9 @@
 #                   /proc/interrupts line>" once it fired, power off
 #   guest=sleep     "GUEST-SLEEP-START", sleep 5, "GUEST-SLEEP-END", power off (the host times it)
 #   bench=boot      power off at once (after GUEST-BENCH-DONE)
+#   bench=bootlog   the kernel's log so far (dmesg, with its printk times) between
+#                   GUEST-DMESG-BEGIN and GUEST-DMESG-END, then power off: a `quiet` boot's
+#                   timeline, which a verbose boot's console output would slow down
 #   bench=info      GUEST-NPROC, GUEST-MEMTOTAL-KB, GUEST-DATE (epoch s), then power off
 #   bench=blk       blkbench (guest/linux/blkbench.c) on /dev/vda, all O_DIRECT: sequential
 #                   1 MiB write then read of the whole disk, then 4 KiB random reads at QD1
@@ -342,6 +345,10 @@ if [ -z "$bench" ]; then
 fi
 
 if [ "$bench" = boot ]; then finish; fi
+if [ "$bench" = bootlog ]; then
+    echo "GUEST-DMESG-BEGIN"; dmesg; echo "GUEST-DMESG-END"
+    finish
+fi
 if [ "$bench" = info ]; then   # what the guest sees of the machine
     echo "GUEST-NPROC $(nproc)"
     echo "GUEST-MEMTOTAL-KB $(awk '/MemTotal/ {print $2}' /proc/meminfo)"
